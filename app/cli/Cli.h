@@ -1,0 +1,20 @@
+// The subcommands of llmlab-cli, each taking the arguments after its name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace llmlab::cli {
+
+using Args = std::vector<std::string>;
+
+int devices(const Args& args);
+int bench(const Args& args);
+int check(const Args& args);
+
+/// The value after `--name` (or `--name=value`), or `fallback`.
+std::string option(const Args& args, const std::string& name, const std::string& fallback = "");
+/// True when `--name` is present.
+bool flag(const Args& args, const std::string& name);
+
+} // namespace llmlab::cli

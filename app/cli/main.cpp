@@ -1,0 +1,71 @@
+// llmlab-cli: the lab's jobs without a window.
+#include "Cli.h"
+
+#include <cstdio>
+#include <exception>
+#include <map>
+
+namespace {
+
+const char* kUsage = R"(usage: llmlab-cli COMMAND [options]
+
+commands:
+  devices                      list the backends and their devices
+  bench ops [--backend B] [--reps N] [--sizes 256,512,...]
+                               matmul GFLOP/s on each backend, beside Eigen's own GEMM
+  check ops [--device N] [--op NAME]
+                               every op on Vulkan against the CPU reference (NMSE)
+  help                         this text
+
+options for all commands:
+  --device N                   Vulkan device index (default: env LLMLAB_VULKAN_DEVICE,
+                               else a discrete GPU first, then integrated, then lavapipe)
+)";
+
+} // namespace
+
+namespace llmlab::cli {
+
+std::string option(const Args& args, const std::string& name, const std::string& fallback) {
+    const std::string key = "--" + name;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == key && i + 1 < args.size()) return args[i + 1];
+        if (args[i].rfind(key + "=", 0) == 0) return args[i].substr(key.size() + 1);
+    }
+    return fallback;
+}
+
+bool flag(const Args& args, const std::string& name) {
+    for (const auto& a : args)
+        if (a == "--" + name) return true;
+    return false;
+}
+
+} // namespace llmlab::cli
+
+int main(int argc, char** argv) {
+    using namespace llmlab::cli;
+    if (argc < 2) {
+        std::fputs(kUsage, stderr);
+        return 2;
+    }
+    const std::string command = argv[1];
+    const Args args(argv + 2, argv + argc);
+    const std::map<std::string, int (*)(const Args&)> commands = {
+        {"devices", devices}, {"bench", bench}, {"check", check}};
+    if (command == "help" || command == "--help" || command == "-h") {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    const auto it = commands.find(command);
+    if (it == commands.end()) {
+        std::fprintf(stderr, "llmlab-cli: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+        return 2;
+    }
+    try {
+        return it->second(args);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "llmlab-cli %s: %s\n", command.c_str(), e.what());
+        return 1;
+    }
+}

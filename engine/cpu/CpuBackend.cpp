@@ -1,0 +1,177 @@
+#include "CpuBackend.h"
+
+#include "CpuOps.h"
+
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace llmlab {
+
+namespace {
+
+std::string cpuModelName() {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("model name", 0) == 0) {
+            const auto colon = line.find(':');
+            if (colon != std::string::npos) return line.substr(colon + 2);
+        }
+    }
+    return "CPU";
+}
+
+class CpuExecutable : public Executable {
+public:
+    CpuExecutable(const Graph& graph, int threads) : m_graph(graph), m_threads(threads) {
+        const auto& nodes = m_graph.nodes();
+        m_values.resize(nodes.size());
+        m_ints.resize(nodes.size());
+        m_ptr.resize(nodes.size(), nullptr);
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            const Node& n = nodes[i];
+            const auto count = std::size_t(n.shape.numel());
+            if (n.op == OpKind::Constant) {
+                if (n.constant.dtype() == DType::F32) {
+                    m_ptr[i] = static_cast<const float*>(n.constant.data()); // no copy
+                } else if (n.constant.dtype() == DType::I32) {
+                    m_ints[i].assign(n.constant.ints().begin(), n.constant.ints().end());
+                } else {
+                    // F16/BF16/quantized weights are widened once here; a later issue adds
+                    // quantized matmul that reads the blocks directly.
+                    m_values[i] = n.constant.toFloats();
+                    m_ptr[i] = m_values[i].data();
+                }
+            } else if (n.dtype == DType::I32) {
+                m_ints[i].assign(count, 0);
+            } else {
+                m_values[i].assign(count, 0.0f);
+                m_ptr[i] = m_values[i].data();
+            }
+        }
+    }
+
+    void setInput(NodeId id, std::span<const float> values) override {
+        const Node& n = inputNode(id, DType::F32, values.size());
+        (void)n;
+        std::memcpy(m_values[std::size_t(id)].data(), values.data(), values.size_bytes());
+    }
+
+    void setInput(NodeId id, std::span<const std::int32_t> values) override {
+        inputNode(id, DType::I32, values.size());
+        std::memcpy(m_ints[std::size_t(id)].data(), values.data(), values.size_bytes());
+    }
+
+    void run() override {
+        cpu::setThreadCount(m_threads);
+        const auto& nodes = m_graph.nodes();
+        for (std::size_t i = 0; i < nodes.size(); ++i) execute(nodes[i], i);
+    }
+
+    std::vector<float> read(NodeId id) const override {
+        const Node& n = m_graph.node(id);
+        if (!n.captured && n.op != OpKind::Input)
+            throw std::logic_error("node '" + n.name + "' was not marked for capture");
+        if (n.dtype == DType::I32) {
+            const auto& v = m_ints[std::size_t(id)];
+            return std::vector<float>(v.begin(), v.end());
+        }
+        const float* p = m_ptr[std::size_t(id)];
+        return std::vector<float>(p, p + n.shape.numel());
+    }
+
+private:
+    const Node& inputNode(NodeId id, DType dtype, std::size_t count) const {
+        const Node& n = m_graph.node(id);
+        if (n.op != OpKind::Input || n.dtype != dtype)
+            throw std::invalid_argument("node '" + n.name + "' is not an input of that type");
+        if (std::int64_t(count) != n.shape.numel())
+            throw std::invalid_argument("input '" + n.name + "' expects " +
+                                        std::to_string(n.shape.numel()) + " values");
+        return n;
+    }
+
+    const float* in(const Node& n, int k) const { return m_ptr[std::size_t(n.inputs[std::size_t(k)])]; }
+    const std::int32_t* ints(const Node& n, int k) const {
+        return m_ints[std::size_t(n.inputs[std::size_t(k)])].data();
+    }
+    const Node& inNode(const Node& n, int k) const { return m_graph.node(n.inputs[std::size_t(k)]); }
+
+    void execute(const Node& n, std::size_t i) {
+        float* out = m_values[i].data();
+        const std::int64_t count = n.shape.numel();
+        const OpParams& p = n.params;
+        switch (n.op) {
+        case OpKind::Input:
+        case OpKind::Constant: return;
+        case OpKind::MatMul: {
+            const Shape& a = inNode(n, 0).shape;
+            cpu::matmul(in(n, 0), in(n, 1), out, a.dim(0), a.dim(1), n.shape.dim(1), p.transB);
+            return;
+        }
+        case OpKind::Add: cpu::add(in(n, 0), in(n, 1), out, count, inNode(n, 1).shape.numel()); return;
+        case OpKind::Mul: cpu::mul(in(n, 0), in(n, 1), out, count, inNode(n, 1).shape.numel()); return;
+        case OpKind::Scale: cpu::scale(in(n, 0), p.scale, out, count); return;
+        case OpKind::Embedding: {
+            const Shape& t = inNode(n, 0).shape;
+            cpu::embedding(in(n, 0), t.dim(0), t.dim(1), ints(n, 1), n.shape.dim(0), out);
+            return;
+        }
+        case OpKind::RmsNorm:
+            cpu::rmsNorm(in(n, 0), in(n, 1), out, n.shape.rows(), n.shape.back(), p.eps);
+            return;
+        case OpKind::LayerNorm:
+            cpu::layerNorm(in(n, 0), in(n, 1), in(n, 2), out, n.shape.rows(), n.shape.back(), p.eps);
+            return;
+        case OpKind::Rope:
+            cpu::rope(in(n, 0), ints(n, 1), out, n.shape.dim(0), p.heads, p.headDim, p.ropeDims,
+                      p.theta, p.ropeLayout);
+            return;
+        case OpKind::Softmax: {
+            const std::int64_t tk = n.shape.back();
+            const std::int64_t tq = n.shape.rank() >= 2 ? n.shape.back(1) : 1;
+            cpu::softmax(in(n, 0), n.inputs.size() > 1 ? in(n, 1) : nullptr, out, count, tq, tk,
+                         p.causal, p.scale);
+            return;
+        }
+        case OpKind::AttnScores:
+            cpu::attnScores(in(n, 0), in(n, 1), out, n.shape.dim(1), n.shape.dim(2), p.heads,
+                            p.kvHeads, p.headDim, p.scale);
+            return;
+        case OpKind::AttnValues: {
+            const Shape& probs = inNode(n, 0).shape;
+            cpu::attnValues(in(n, 0), in(n, 1), out, probs.dim(1), probs.dim(2), p.heads,
+                            p.kvHeads, p.headDim);
+            return;
+        }
+        case OpKind::Silu: cpu::silu(in(n, 0), out, count); return;
+        case OpKind::Gelu: cpu::gelu(in(n, 0), out, count); return;
+        case OpKind::Relu: cpu::relu(in(n, 0), out, count); return;
+        case OpKind::SwiGlu: cpu::swiglu(in(n, 0), in(n, 1), out, count); return;
+        }
+        throw std::logic_error(std::string("cpu backend: unknown op ") + opName(n.op));
+    }
+
+    Graph m_graph; // a copy: constants are shared tensors, so this copies no weights
+    int m_threads;
+    std::vector<std::vector<float>> m_values;
+    std::vector<std::vector<std::int32_t>> m_ints;
+    std::vector<const float*> m_ptr;
+};
+
+} // namespace
+
+CpuBackend::CpuBackend(int threads)
+    : m_threads(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()))) {}
+
+std::string CpuBackend::deviceName() const {
+    return cpuModelName() + " (" + std::to_string(m_threads) + " threads)";
+}
+
+std::unique_ptr<Executable> CpuBackend::compile(const Graph& graph) {
+    return std::make_unique<CpuExecutable>(graph, m_threads);
+}
+
+} // namespace llmlab

@@ -1,0 +1,61 @@
+// C++ mirrors of the shaders' push-constant blocks (std430-like packing of 32-bit scalars).
+// Each static_assert pins the size to the GLSL block in shaders/<op>.comp.
+#pragma once
+
+#include <cstdint>
+
+namespace llmlab::vk {
+
+struct MatmulPush { // matmul.comp
+    std::uint32_t m, n, k, pad;
+};
+static_assert(sizeof(MatmulPush) == 16);
+
+struct BinaryPush {   // add.comp, mul.comp
+    std::uint32_t n;  ///< elements of a and of the output
+    std::uint32_t bn; ///< elements of b: n, or the row length when broadcast
+};
+static_assert(sizeof(BinaryPush) == 8);
+
+struct ScalePush { // scale.comp
+    std::uint32_t n;
+    float s;
+};
+static_assert(sizeof(ScalePush) == 8);
+
+struct UnaryPush { // silu.comp, gelu.comp, relu.comp, swiglu.comp
+    std::uint32_t n;
+};
+static_assert(sizeof(UnaryPush) == 4);
+
+struct EmbeddingPush { // embedding.comp
+    std::uint32_t vocab, dim, count;
+};
+static_assert(sizeof(EmbeddingPush) == 12);
+
+struct NormPush { // rms_norm.comp, layer_norm.comp
+    std::uint32_t rows, d;
+    float eps;
+};
+static_assert(sizeof(NormPush) == 12);
+
+struct RopePush { // rope.comp
+    std::uint32_t tokens, heads, headDim, ropeDims;
+    std::uint32_t rotateHalf; ///< 0: interleaved pairs, 1: halves
+};
+static_assert(sizeof(RopePush) == 20);
+
+struct SoftmaxPush { // softmax.comp
+    std::uint32_t rows, tq, tk;
+    float scale;
+    std::uint32_t causal, hasMask;
+};
+static_assert(sizeof(SoftmaxPush) == 24);
+
+struct AttnPush { // attn_scores.comp, attn_values.comp
+    std::uint32_t tq, tk, heads, kvHeads, headDim;
+    float scale;
+};
+static_assert(sizeof(AttnPush) == 24);
+
+} // namespace llmlab::vk

@@ -1,0 +1,53 @@
+// A graph compiled for the Vulkan backend: one buffer per node, constants uploaded once, the
+// whole graph recorded into one command buffer that run() resubmits.
+#pragma once
+
+#include "Backend.h"
+#include "VulkanBuffer.h"
+#include "VulkanOps.h"
+#include "VulkanPipeline.h"
+
+#include <memory>
+#include <vector>
+
+namespace llmlab::vk {
+
+class VulkanExecutable : public Executable {
+public:
+    VulkanExecutable(std::shared_ptr<Context> ctx, PipelineCache& cache, const Graph& graph);
+    ~VulkanExecutable() override;
+
+    void setInput(NodeId id, std::span<const float> values) override;
+    void setInput(NodeId id, std::span<const std::int32_t> values) override;
+    void run() override;
+    std::vector<float> read(NodeId id) const override;
+
+private:
+    struct Step {
+        DispatchPlan plan;
+        std::shared_ptr<const ComputePipeline> pipeline;
+        VkDescriptorSet set = VK_NULL_HANDLE;
+    };
+
+    void allocateBuffers();
+    void uploadConstant(NodeId id);
+    void createDescriptorSets();
+    void record();
+    void writeInput(NodeId id, const void* data, std::size_t bytes, DType dtype);
+    VkBuffer bufferFor(NodeId binding, std::size_t step) const;
+
+    std::shared_ptr<Context> m_ctx;
+    Graph m_graph; // a copy: constants are shared tensors, so no weights are copied
+    KernelConfig m_config;
+    std::vector<Step> m_steps;
+    std::vector<std::unique_ptr<Buffer>> m_buffers; ///< per node (device-local)
+    std::vector<std::unique_ptr<Buffer>> m_staging; ///< per input/captured node, when not unified
+    std::vector<std::unique_ptr<Buffer>> m_ropeTables; ///< per step (null for non-rope steps)
+    std::vector<std::vector<float>> m_inputValues;     ///< last values set, for read() of inputs
+    DescriptorPool m_descriptorPool;
+    CommandPool m_commandPool;
+    VkCommandBuffer m_cmd = VK_NULL_HANDLE;
+    Fence m_fence;
+};
+
+} // namespace llmlab::vk

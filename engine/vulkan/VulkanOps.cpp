@@ -1,0 +1,175 @@
+#include "VulkanOps.h"
+
+#include "PushConstants.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numbers>
+#include <stdexcept>
+
+namespace llmlab::vk {
+
+namespace {
+
+template <typename Push> std::vector<std::uint8_t> bytesOf(const Push& p) {
+    std::vector<std::uint8_t> bytes(sizeof(Push));
+    std::memcpy(bytes.data(), &p, sizeof(Push));
+    return bytes;
+}
+
+std::uint32_t u32(std::int64_t v, const Node& n) {
+    if (v < 0 || v > std::int64_t(std::numeric_limits<std::uint32_t>::max()))
+        throw std::runtime_error("Vulkan: node '" + n.name + "' " + n.shape.toString() +
+                                 " is too large for 32-bit indexing in the shaders");
+    return std::uint32_t(v);
+}
+
+std::uint32_t ceilDiv(std::uint64_t a, std::uint64_t b) {
+    return std::uint32_t((a + b - 1) / b);
+}
+
+} // namespace
+
+KernelConfig KernelConfig::forDevice(const VkPhysicalDeviceLimits& limits) {
+    KernelConfig c;
+    std::uint32_t wg =
+        std::min({256u, limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize[0]});
+    while (wg & (wg - 1)) wg &= wg - 1; // largest power of two <= wg (reductions need one)
+    c.workgroup = wg;
+    c.maxGroupsX = std::min(limits.maxComputeWorkGroupCount[0], 65535u);
+    c.maxGroupsY = std::min(limits.maxComputeWorkGroupCount[1], 65535u);
+    // 64x64 tiles with 4x4 micro-tiles take 256 threads; 8x4 micro-tiles halve that for devices
+    // limited to 128 invocations (the Vulkan minimum).
+    if (std::min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize[0]) < 256)
+        c.microM = 8;
+    return c;
+}
+
+DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg) {
+    const Node& n = graph.node(id);
+    const OpParams& p = n.params;
+    auto in = [&](int k) -> const Node& { return graph.node(n.inputs[std::size_t(k)]); };
+    const std::uint32_t count = u32(n.shape.numel(), n);
+    const std::uint32_t wg = cfg.workgroup;
+
+    DispatchPlan plan;
+    plan.key.shader = opName(n.op);
+    plan.key.specialization = {wg};
+    plan.bindings.assign(n.inputs.begin(), n.inputs.end());
+    // Element-wise ops loop with a grid stride, so any size fits in maxGroupsX groups.
+    auto elementwise = [&](std::uint32_t elements) {
+        plan.groups = {std::clamp<std::uint32_t>(ceilDiv(elements, wg), 1, cfg.maxGroupsX), 1, 1};
+        plan.empty = elements == 0;
+    };
+    // Row ops: one workgroup per row, looping when there are more rows than groups.
+    auto perRow = [&](std::uint32_t rows) {
+        plan.groups = {std::clamp<std::uint32_t>(rows, 1, cfg.maxGroupsX), 1, 1};
+        plan.empty = count == 0;
+    };
+
+    switch (n.op) {
+    case OpKind::MatMul: {
+        const MatmulPush push{u32(n.shape.dim(0), n), u32(n.shape.dim(1), n),
+                              u32(in(0).shape.dim(1), n), 0};
+        plan.key.shader = p.transB ? "matmul_transb" : "matmul";
+        plan.key.specialization = {(cfg.tileM / cfg.microM) * (cfg.tileN / cfg.microN),
+                                   cfg.tileM,
+                                   cfg.tileN,
+                                   cfg.tileK,
+                                   cfg.microM,
+                                   cfg.microN};
+        plan.push = bytesOf(push);
+        plan.groups = {ceilDiv(push.n, cfg.tileN), ceilDiv(push.m, cfg.tileM), 1};
+        if (plan.groups[0] > cfg.maxGroupsX || plan.groups[1] > cfg.maxGroupsY)
+            throw std::runtime_error("Vulkan: matmul '" + n.name + "' " + n.shape.toString() +
+                                     " needs more workgroups than the device allows");
+        plan.empty = count == 0;
+        break;
+    }
+    case OpKind::Add:
+    case OpKind::Mul:
+        plan.push = bytesOf(BinaryPush{count, u32(in(1).shape.numel(), n)});
+        elementwise(count);
+        break;
+    case OpKind::Scale:
+        plan.push = bytesOf(ScalePush{count, p.scale});
+        elementwise(count);
+        break;
+    case OpKind::Silu:
+    case OpKind::Gelu:
+    case OpKind::Relu:
+    case OpKind::SwiGlu:
+        plan.push = bytesOf(UnaryPush{count});
+        elementwise(count);
+        break;
+    case OpKind::Embedding:
+        plan.push = bytesOf(EmbeddingPush{u32(in(0).shape.dim(0), n), u32(in(0).shape.dim(1), n),
+                                          u32(n.shape.dim(0), n)});
+        elementwise(count);
+        break;
+    case OpKind::RmsNorm:
+    case OpKind::LayerNorm:
+        plan.push = bytesOf(NormPush{u32(n.shape.rows(), n), u32(n.shape.back(), n), p.eps});
+        perRow(u32(n.shape.rows(), n));
+        break;
+    case OpKind::Rope:
+        plan.push =
+            bytesOf(RopePush{u32(n.shape.dim(0), n), u32(p.heads, n), u32(p.headDim, n),
+                             u32(p.ropeDims, n), p.ropeLayout == RopeLayout::RotateHalf ? 1u : 0u});
+        plan.bindings = {n.inputs[0], n.inputs[1], kRopeTableBinding};
+        elementwise(count);
+        break;
+    case OpKind::Softmax: {
+        const std::int64_t tk = n.shape.back();
+        const std::int64_t tq = n.shape.rank() >= 2 ? n.shape.back(1) : 1;
+        const bool hasMask = n.inputs.size() > 1;
+        plan.push = bytesOf(SoftmaxPush{u32(n.shape.rows(), n), u32(tq, n), u32(tk, n), p.scale,
+                                        p.causal ? 1u : 0u, hasMask ? 1u : 0u});
+        // Without a mask, x is bound in the mask slot too (never read there).
+        plan.bindings = {n.inputs[0], hasMask ? n.inputs[1] : n.inputs[0]};
+        perRow(u32(n.shape.rows(), n));
+        break;
+    }
+    case OpKind::AttnScores:
+        plan.push =
+            bytesOf(AttnPush{u32(n.shape.dim(1), n), u32(n.shape.dim(2), n), u32(p.heads, n),
+                             u32(p.kvHeads, n), u32(p.headDim, n), p.scale});
+        elementwise(count);
+        break;
+    case OpKind::AttnValues:
+        plan.push = bytesOf(AttnPush{u32(in(0).shape.dim(1), n), u32(in(0).shape.dim(2), n),
+                                     u32(p.heads, n), u32(p.kvHeads, n), u32(p.headDim, n), 1.0f});
+        elementwise(count);
+        break;
+    case OpKind::Input:
+    case OpKind::Constant:
+        throw std::logic_error("planDispatch: inputs and constants are not dispatched");
+    }
+    plan.bindings.push_back(id);
+    plan.key.bindings = std::uint32_t(plan.bindings.size());
+    plan.key.pushBytes = std::uint32_t(plan.push.size());
+    return plan;
+}
+
+std::vector<float> ropeTurnTable(const OpParams& p) {
+    const int half = p.ropeDims / 2;
+    std::vector<float> table(std::size_t(std::max(half, 1)) * 4, 0.0f);
+    for (int i = 0; i < half; ++i) {
+        // The same frequency as the CPU reference, in turns (1 turn = 2pi radians).
+        double turns =
+            std::pow(double(p.theta), -2.0 * i / double(p.ropeDims)) / (2.0 * std::numbers::pi);
+        for (int c = 0; c < 3; ++c) { // peel off 8 significant bits at a time (exact in double)
+            int e = 0;
+            const double m = std::frexp(turns, &e);
+            const double chunk = std::ldexp(std::floor(std::ldexp(m, 8)), e - 8);
+            table[std::size_t(i) * 4 + std::size_t(c)] = float(chunk);
+            turns -= chunk;
+        }
+        table[std::size_t(i) * 4 + 3] = float(turns); // the tiny rest, not needed exactly
+    }
+    return table;
+}
+
+} // namespace llmlab::vk

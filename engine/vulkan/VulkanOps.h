@@ -1,0 +1,44 @@
+// How each graph op becomes one compute dispatch: shader variant, bindings, push constants and
+// workgroup counts. Pure bookkeeping (no Vulkan calls), so it reads like a table of the ops.
+#pragma once
+
+#include "Graph.h"
+#include "VulkanPipeline.h"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace llmlab::vk {
+
+/// Workgroup and tile sizes chosen for a device from its limits.
+struct KernelConfig {
+    std::uint32_t workgroup = 256; ///< element-wise and row ops; a power of two
+    std::uint32_t maxGroupsX = 65535;
+    std::uint32_t maxGroupsY = 65535;
+    std::uint32_t tileM = 64, tileN = 64, tileK = 16; ///< matmul output tile and K slice
+    std::uint32_t microM = 4, microN = 4;             ///< matmul per-thread micro-tile
+
+    static KernelConfig forDevice(const VkPhysicalDeviceLimits& limits);
+};
+
+/// A binding that is not a graph node: the RoPE frequency table the executable makes.
+constexpr NodeId kRopeTableBinding = -2;
+
+struct DispatchPlan {
+    PipelineKey key;
+    std::vector<NodeId> bindings; ///< buffers at bindings 0..n-1; the node's own output is last
+    std::vector<std::uint8_t> push;
+    std::array<std::uint32_t, 3> groups{1, 1, 1};
+    bool empty = false; ///< nothing to compute (a zero-sized output)
+};
+
+/// The dispatch for op node `id` (not Input or Constant). Throws for an unsupported op or size.
+DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& config);
+
+/// Per rotated pair i: the frequency theta^(-2i/ropeDims) / 2pi in turns per position,
+/// computed in double and split into four floats (three of at most 8 significant bits), as
+/// rope.comp expects.
+std::vector<float> ropeTurnTable(const OpParams& params);
+
+} // namespace llmlab::vk

@@ -1,0 +1,19 @@
+// out = x * sigmoid(x), written x / (1 + exp(-x)) as the CPU reference does
+#version 450
+
+layout(local_size_x_id = 0) in;
+
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) writeonly buffer Out { float o[]; };
+
+layout(push_constant) uniform Push {
+    uint n;
+} p;
+
+void main() {
+    const uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    for (uint i = gl_GlobalInvocationID.x; i < p.n; i += stride) {
+        const float v = x[i];
+        o[i] = v / (1.0 + exp(-v));
+    }
+}

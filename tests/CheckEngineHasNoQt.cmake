@@ -1,0 +1,16 @@
+# Fails when a file under ENGINE_DIR includes a Qt header (<QString>, <QtCore/...>, "QFoo.h").
+file(GLOB_RECURSE files "${ENGINE_DIR}/*.h" "${ENGINE_DIR}/*.hpp" "${ENGINE_DIR}/*.cpp")
+set(offenders "")
+foreach(f IN LISTS files)
+    # <QString>, <QtCore/QString>, "QWidget": a Q-name with no file extension is a Qt header.
+    file(STRINGS "${f}" hits REGEX "^[ \t]*#[ \t]*include[ \t]*(<Q|\"Q[A-Za-z0-9_/]*\")")
+    if(hits)
+        list(APPEND offenders "${f}: ${hits}")
+    endif()
+endforeach()
+if(offenders)
+    list(JOIN offenders "\n" text)
+    message(FATAL_ERROR "engine/ must not include Qt headers:\n${text}")
+endif()
+list(LENGTH files n)
+message(STATUS "engine has no Qt include (${n} files checked)")
