@@ -28,6 +28,25 @@ const char* opName(OpKind op) {
     case OpKind::Gelu: return "gelu";
     case OpKind::Relu: return "relu";
     case OpKind::SwiGlu: return "swiglu";
+    case OpKind::Parameter: return "parameter";
+    case OpKind::State: return "state";
+    case OpKind::ReluGrad: return "relu_grad";
+    case OpKind::GeluGrad: return "gelu_grad";
+    case OpKind::SiluGrad: return "silu_grad";
+    case OpKind::SoftmaxGrad: return "softmax_grad";
+    case OpKind::RmsNormGrad: return "rms_norm_grad";
+    case OpKind::LayerNormGrad: return "layer_norm_grad";
+    case OpKind::ColumnSum: return "column_sum";
+    case OpKind::EmbeddingGrad: return "embedding_grad";
+    case OpKind::AttnScoresGradQ: return "attn_scores_grad_q";
+    case OpKind::AttnScoresGradK: return "attn_scores_grad_k";
+    case OpKind::AttnValuesGradP: return "attn_values_grad_p";
+    case OpKind::AttnValuesGradV: return "attn_values_grad_v";
+    case OpKind::CrossEntropy: return "cross_entropy";
+    case OpKind::CrossEntropyGrad: return "cross_entropy_grad";
+    case OpKind::SumSquares: return "sum_squares";
+    case OpKind::AdamW: return "adamw";
+    case OpKind::GradEma: return "grad_ema";
     }
     return "?";
 }
@@ -65,11 +84,13 @@ NodeId Graph::constant(const std::string& name, Tensor value) {
     return push(std::move(n));
 }
 
-NodeId Graph::matmul(NodeId a, NodeId b, bool transB) {
+NodeId Graph::matmul(NodeId a, NodeId b, bool transB, bool transA) {
     const Node& A = checked(a, "matmul");
     const Node& B = checked(b, "matmul");
     if (A.shape.rank() != 2 || B.shape.rank() != 2) fail("matmul takes 2-D operands");
-    const std::int64_t k = A.shape.dim(1);
+    if (transA && transB) fail("matmul: transA and transB together are not supported");
+    const std::int64_t m = transA ? A.shape.dim(1) : A.shape.dim(0);
+    const std::int64_t k = transA ? A.shape.dim(0) : A.shape.dim(1);
     const std::int64_t kb = transB ? B.shape.dim(1) : B.shape.dim(0);
     if (k != kb)
         fail("matmul inner dimensions differ: " + A.shape.toString() + " x " +
@@ -77,8 +98,9 @@ NodeId Graph::matmul(NodeId a, NodeId b, bool transB) {
     Node n;
     n.op = OpKind::MatMul;
     n.inputs = {a, b};
-    n.shape = Shape{A.shape.dim(0), transB ? B.shape.dim(0) : B.shape.dim(1)};
+    n.shape = Shape{m, transB ? B.shape.dim(0) : B.shape.dim(1)};
     n.params.transB = transB;
+    n.params.transA = transA;
     return push(std::move(n));
 }
 
@@ -206,9 +228,13 @@ NodeId Graph::softmax(NodeId x, NodeId mask, bool causal, float scale) {
     return push(std::move(n));
 }
 
-NodeId Graph::attnScores(NodeId q, NodeId k, int heads, int kvHeads, int headDim, float scale) {
+NodeId Graph::attnScores(NodeId q, NodeId k, int heads, int kvHeads, int headDim, float scale,
+                         int batch) {
     const Node& Q = checked(q, "attn_scores");
     const Node& K = checked(k, "attn_scores");
+    if (batch < 1 || Q.shape.rank() != 2 || K.shape.rank() != 2 || Q.shape.dim(0) % batch != 0 ||
+        K.shape.dim(0) % batch != 0)
+        fail("attention: q and k rows must split into the batch's sequences");
     if (kvHeads <= 0 || heads % kvHeads != 0) fail("attention: heads must be a multiple of KV heads");
     if (Q.shape.rank() != 2 || Q.shape.dim(1) != std::int64_t(heads) * headDim)
         fail("attention: q must be [Tq, heads*headDim], got " + Q.shape.toString());
@@ -217,40 +243,140 @@ NodeId Graph::attnScores(NodeId q, NodeId k, int heads, int kvHeads, int headDim
     Node n;
     n.op = OpKind::AttnScores;
     n.inputs = {q, k};
-    n.shape = Shape{heads, Q.shape.dim(0), K.shape.dim(0)};
+    n.shape = Shape{std::int64_t(batch) * heads, Q.shape.dim(0) / batch, K.shape.dim(0) / batch};
     n.params.heads = heads;
     n.params.kvHeads = kvHeads;
     n.params.headDim = headDim;
     n.params.scale = scale;
+    n.params.batch = batch;
     return push(std::move(n));
 }
 
-NodeId Graph::attnValues(NodeId probs, NodeId v, int heads, int kvHeads, int headDim) {
+NodeId Graph::attnValues(NodeId probs, NodeId v, int heads, int kvHeads, int headDim,
+                         int batch) {
     const Node& P = checked(probs, "attn_values");
     const Node& V = checked(v, "attn_values");
     if (kvHeads <= 0 || heads % kvHeads != 0) fail("attention: heads must be a multiple of KV heads");
-    if (P.shape.rank() != 3 || P.shape.dim(0) != heads) fail("attention: probs must be [H, Tq, Tk]");
-    if (V.shape.rank() != 2 || V.shape.dim(0) != P.shape.dim(2) ||
+    if (batch < 1 || P.shape.rank() != 3 || P.shape.dim(0) != std::int64_t(batch) * heads)
+        fail("attention: probs must be [batch*H, Tq, Tk]");
+    if (V.shape.rank() != 2 || V.shape.dim(0) != P.shape.dim(2) * batch ||
         V.shape.dim(1) != std::int64_t(kvHeads) * headDim)
         fail("attention: v must be [Tk, kvHeads*headDim], got " + V.shape.toString());
     Node n;
     n.op = OpKind::AttnValues;
     n.inputs = {probs, v};
-    n.shape = Shape{P.shape.dim(1), std::int64_t(heads) * headDim};
+    n.shape = Shape{P.shape.dim(1) * batch, std::int64_t(heads) * headDim};
     n.params.heads = heads;
     n.params.kvHeads = kvHeads;
     n.params.headDim = headDim;
+    n.params.batch = batch;
     return push(std::move(n));
 }
 
 AttentionNodes Graph::attention(NodeId q, NodeId k, NodeId v, int heads, int kvHeads, int headDim,
-                                bool causal, NodeId mask, float scale) {
+                                bool causal, NodeId mask, float scale, int batch) {
     if (scale == 0.0f) scale = 1.0f / std::sqrt(float(headDim));
     AttentionNodes a{};
-    a.scores = attnScores(q, k, heads, kvHeads, headDim, scale);
+    a.scores = attnScores(q, k, heads, kvHeads, headDim, scale, batch);
     a.probs = softmax(a.scores, mask, causal);
-    a.output = attnValues(a.probs, v, heads, kvHeads, headDim);
+    a.output = attnValues(a.probs, v, heads, kvHeads, headDim, batch);
     return a;
+}
+
+NodeId Graph::parameter(const std::string& name, Tensor initial) {
+    if (initial.empty() || initial.dtype() != DType::F32)
+        fail("parameter '" + name + "' needs an F32 initial value");
+    Node n;
+    n.op = OpKind::Parameter;
+    n.shape = initial.shape();
+    n.constant = std::move(initial);
+    n.name = name;
+    return push(std::move(n));
+}
+
+NodeId Graph::state(const std::string& name, const Shape& shape) {
+    Node n;
+    n.op = OpKind::State;
+    n.shape = shape;
+    n.name = name;
+    return push(std::move(n));
+}
+
+NodeId Graph::gradOp(OpKind op, std::vector<NodeId> inputs, const Shape& shape,
+                     const OpParams& params) {
+    for (NodeId id : inputs) checked(id, opName(op));
+    Node n;
+    n.op = op;
+    n.inputs = std::move(inputs);
+    n.shape = shape;
+    n.params = params;
+    return push(std::move(n));
+}
+
+NodeId Graph::columnSum(NodeId x) {
+    const Node& X = checked(x, "column_sum");
+    return gradOp(OpKind::ColumnSum, {x}, Shape{X.shape.back()});
+}
+
+const Shape& Graph::checkedLogits(NodeId logits, NodeId labels) const {
+    const Node& L = checked(logits, "cross_entropy");
+    const Node& Y = checked(labels, "cross_entropy");
+    if (L.shape.rank() != 2 || Y.dtype != DType::I32 || Y.shape.numel() != L.shape.dim(0))
+        fail("cross_entropy needs logits [N, V] and I32 labels [N]");
+    return L.shape;
+}
+
+NodeId Graph::crossEntropy(NodeId logits, NodeId labels) {
+    const Shape shape = checkedLogits(logits, labels);
+    return gradOp(OpKind::CrossEntropy, {logits, labels}, Shape{shape.dim(0)});
+}
+
+NodeId Graph::crossEntropyGrad(NodeId logits, NodeId labels, float scale) {
+    const Shape shape = checkedLogits(logits, labels);
+    OpParams p;
+    p.scale = scale;
+    return gradOp(OpKind::CrossEntropyGrad, {logits, labels}, shape, p);
+}
+
+NodeId Graph::sumSquares(NodeId x) {
+    checked(x, "sum_squares");
+    return gradOp(OpKind::SumSquares, {x}, Shape{1});
+}
+
+NodeId Graph::adamw(NodeId param, NodeId grad, NodeId m, NodeId v, NodeId scalars, NodeId normSq,
+                    const OpParams& params) {
+    const Node& P = checked(param, "adamw");
+    if (P.op != OpKind::Parameter) fail("adamw updates a parameter node");
+    for (NodeId id : {grad, m, v})
+        if (checked(id, "adamw").shape.numel() != P.shape.numel())
+            fail("adamw: gradient and moments must match parameter '" + P.name + "'");
+    if (checked(m, "adamw").op != OpKind::State || checked(v, "adamw").op != OpKind::State)
+        fail("adamw: the moments must be state nodes");
+    if (checked(scalars, "adamw").shape.numel() != kAdamWScalars)
+        fail("adamw: scalars must hold " + std::to_string(kAdamWScalars) + " values");
+    std::vector<NodeId> inputs = {param, grad, m, v, scalars};
+    if (normSq >= 0) {
+        if (checked(normSq, "adamw").shape.numel() != 1) fail("adamw: normSq must be [1]");
+        inputs.push_back(normSq);
+    }
+    const NodeId id = gradOp(OpKind::AdamW, std::move(inputs), P.shape, params);
+    m_nodes.back().outputAliasesInput0 = true;
+    m_nodes.back().alsoWrites = {2, 3};
+    m_nodes.back().name = "adamw_" + P.name;
+    return id;
+}
+
+NodeId Graph::gradEma(NodeId grad, NodeId ema, float alpha, float lambda) {
+    const Node& G = checked(grad, "grad_ema");
+    const Node& E = checked(ema, "grad_ema");
+    if (E.op != OpKind::State || E.shape.numel() != G.shape.numel())
+        fail("grad_ema: the average must be a state node shaped like the gradient");
+    OpParams p;
+    p.alpha = alpha;
+    p.lambda = lambda;
+    const NodeId id = gradOp(OpKind::GradEma, {grad, ema}, G.shape, p);
+    m_nodes.back().alsoWrites = {1};
+    return id;
 }
 
 void Graph::capture(NodeId id) { m_nodes.at(std::size_t(id)).captured = true; }

@@ -33,6 +33,29 @@ enum class OpKind : std::uint8_t {
     Gelu,        ///< tanh approximation of GELU
     Relu,        ///< max(x, 0)
     SwiGlu,      ///< silu(gate) * up
+
+    // Training. Gradients are ordinary ops built by engine/train/Autodiff; see CpuGradOps.h
+    // for each one's formula.
+    Parameter,       ///< a trainable F32 tensor kept between runs (initial value given)
+    State,           ///< an F32 buffer kept between runs, zero at first (optimiser moments)
+    ReluGrad,        ///< (dy, x) -> dx
+    GeluGrad,        ///< (dy, x) -> dx
+    SiluGrad,        ///< (dy, x) -> dx
+    SoftmaxGrad,     ///< (dy, y) -> dx, y the softmax output; params.scale as in the forward op
+    RmsNormGrad,     ///< (dy, x, w) -> dx
+    LayerNormGrad,   ///< (dy, x, w) -> dx
+    ColumnSum,       ///< x [R, C] -> [C]
+    EmbeddingGrad,   ///< (dy [T, D], ids I32 [T]) -> [V, D], V = params.rows
+    AttnScoresGradQ, ///< (dScores, k) -> dq
+    AttnScoresGradK, ///< (dScores, q) -> dk
+    AttnValuesGradP, ///< (dOut, v) -> dProbs
+    AttnValuesGradV, ///< (dOut, probs) -> dv
+    CrossEntropy,    ///< (logits [N, V], labels I32 [N]) -> loss [N]; a label outside [0, V): 0
+    CrossEntropyGrad,///< (logits, labels) -> params.scale * (softmax - onehot) [N, V]
+    SumSquares,      ///< x -> [1] sum of squares
+    AdamW,           ///< in place: (param, grad, m, v, scalars [4] [, normSq [1]]) -> param
+    GradEma,         ///< (grad, ema) -> grad + lambda * ema', ema' = alpha ema + (1-alpha) grad
+                     ///< written back into ema in place (Grokfast)
 };
 
 /// The two RoPE layouts: pairs (2i, 2i+1) as in GGUF/llama2.c, or halves (i, i+hd/2) as in HF.
@@ -40,7 +63,7 @@ enum class RopeLayout : std::uint8_t { Interleaved, RotateHalf };
 
 /// Op parameters; each op reads the fields its comment names.
 struct OpParams {
-    float eps = 0.0f;     ///< RmsNorm, LayerNorm
+    float eps = 0.0f;     ///< RmsNorm, LayerNorm, AdamW
     float scale = 1.0f;   ///< Scale, AttnScores, Softmax (applied before the masks)
     float theta = 10000.0f; ///< Rope base
     bool transB = false;  ///< MatMul
@@ -50,7 +73,18 @@ struct OpParams {
     std::int32_t kvHeads = 0;  ///< AttnScores, AttnValues: key/value heads (divides heads)
     std::int32_t headDim = 0;  ///< Rope, AttnScores, AttnValues
     std::int32_t ropeDims = 0; ///< Rope: leading dims of each head rotated (0 = all)
+    bool transA = false;       ///< MatMul: a is [K, M] and a^T is used
+    std::int32_t batch = 1;    ///< Attn*: independent sequences stacked along the rows
+    std::int64_t rows = 0;     ///< EmbeddingGrad: vocabulary size V
+    float beta1 = 0.9f, beta2 = 0.999f; ///< AdamW
+    float weightDecay = 0.0f;  ///< AdamW (decoupled)
+    float clipNorm = 0.0f;     ///< AdamW: scale g by min(1, clipNorm / sqrt(normSq)); 0 = off
+    float alpha = 0.98f, lambda = 2.0f; ///< GradEma
 };
+
+/// AdamW's per-run scalars, set by the host before each step (a graph is recorded once, so
+/// values that change every step come from a small input): {lr, 1/(1-b1^t), 1/(1-b2^t), unused}.
+constexpr std::int64_t kAdamWScalars = 4;
 
 struct Node {
     OpKind op = OpKind::Input;
@@ -58,9 +92,13 @@ struct Node {
     Shape shape;
     DType dtype = DType::F32;   ///< F32 for activations; I32 inputs; weight dtype for constants
     OpParams params;
-    Tensor constant;            ///< Constant only
+    Tensor constant;            ///< Constant and Parameter (the initial value)
     std::string name;
     bool captured = false;      ///< readable after a run
+    /// In-place ops: the output is input 0's buffer (AdamW: the parameter), and the inputs
+    /// listed here are written too (AdamW: m and v; GradEma: ema). Empty for pure ops.
+    bool outputAliasesInput0 = false;
+    std::vector<int> alsoWrites;
 };
 
 /// Nodes made by Graph::attention, so callers can capture the probabilities.
@@ -75,7 +113,7 @@ public:
     NodeId input(const std::string& name, const Shape& shape, DType dtype = DType::F32);
     NodeId constant(const std::string& name, Tensor value);
 
-    NodeId matmul(NodeId a, NodeId b, bool transB = false);
+    NodeId matmul(NodeId a, NodeId b, bool transB = false, bool transA = false);
     NodeId add(NodeId a, NodeId b);
     NodeId mul(NodeId a, NodeId b);
     NodeId scale(NodeId a, float s);
@@ -86,15 +124,34 @@ public:
                 int ropeDims = 0);
     /// mask: -1 for none, else an F32 node of shape [Tq, Tk] added to every head's scores.
     NodeId softmax(NodeId x, NodeId mask = -1, bool causal = false, float scale = 1.0f);
-    NodeId attnScores(NodeId q, NodeId k, int heads, int kvHeads, int headDim, float scale);
-    NodeId attnValues(NodeId probs, NodeId v, int heads, int kvHeads, int headDim);
+    /// batch > 1: q holds batch sequences of Tq rows each (k, v likewise of Tk rows), and the
+    /// scores are [batch * heads, Tq, Tk].
+    NodeId attnScores(NodeId q, NodeId k, int heads, int kvHeads, int headDim, float scale,
+                      int batch = 1);
+    NodeId attnValues(NodeId probs, NodeId v, int heads, int kvHeads, int headDim, int batch = 1);
     /// scores -> (mask, causal) softmax -> weighted sum of values; scale 0 means 1/sqrt(headDim).
     AttentionNodes attention(NodeId q, NodeId k, NodeId v, int heads, int kvHeads, int headDim,
-                             bool causal, NodeId mask = -1, float scale = 0.0f);
+                             bool causal, NodeId mask = -1, float scale = 0.0f, int batch = 1);
     NodeId silu(NodeId x);
     NodeId gelu(NodeId x);
     NodeId relu(NodeId x);
     NodeId swiglu(NodeId gate, NodeId up);
+
+    // Training nodes (see OpKind for each one's meaning).
+    NodeId parameter(const std::string& name, Tensor initial);
+    NodeId state(const std::string& name, const Shape& shape);
+    /// A gradient op (ReluGrad ... AttnValuesGradV) with its output shape; checked lightly, as
+    /// Autodiff builds these from shapes it already checked.
+    NodeId gradOp(OpKind op, std::vector<NodeId> inputs, const Shape& shape,
+                  const OpParams& params = {});
+    NodeId columnSum(NodeId x);
+    NodeId crossEntropy(NodeId logits, NodeId labels);
+    NodeId crossEntropyGrad(NodeId logits, NodeId labels, float scale);
+    NodeId sumSquares(NodeId x);
+    /// scalars: an F32 input of kAdamWScalars values; normSq: -1 or a [1] node (for clipping).
+    NodeId adamw(NodeId param, NodeId grad, NodeId m, NodeId v, NodeId scalars, NodeId normSq,
+                 const OpParams& params);
+    NodeId gradEma(NodeId grad, NodeId ema, float alpha, float lambda);
 
     /// Marks a node as readable after a run (outputs must be captured too).
     void capture(NodeId id);
@@ -110,6 +167,7 @@ public:
 private:
     NodeId push(Node n);
     const Node& checked(NodeId id, const char* what) const;
+    const Shape& checkedLogits(NodeId logits, NodeId labels) const;
     NodeId unary(OpKind op, NodeId x);
     NodeId binary(OpKind op, NodeId a, NodeId b);
 

@@ -1,7 +1,9 @@
 #include "CpuBackend.h"
 
+#include "CpuGradOps.h"
 #include "CpuOps.h"
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -44,6 +46,11 @@ public:
                     m_values[i] = n.constant.toFloats();
                     m_ptr[i] = m_values[i].data();
                 }
+            } else if (n.op == OpKind::Parameter) {
+                m_values[i] = n.constant.toFloats(); // a copy: training changes it
+                m_ptr[i] = m_values[i].data();
+            } else if (n.outputAliasesInput0) {
+                m_ptr[i] = m_ptr[std::size_t(n.inputs[0])];
             } else if (n.dtype == DType::I32) {
                 m_ints[i].assign(count, 0);
             } else {
@@ -72,7 +79,7 @@ public:
 
     std::vector<float> read(NodeId id) const override {
         const Node& n = m_graph.node(id);
-        if (!n.captured && n.op != OpKind::Input)
+        if (!n.captured && !isHostVisible(n.op))
             throw std::logic_error("node '" + n.name + "' was not marked for capture");
         if (n.dtype == DType::I32) {
             const auto& v = m_ints[std::size_t(id)];
@@ -83,9 +90,13 @@ public:
     }
 
 private:
+    static bool isHostVisible(OpKind op) {
+        return op == OpKind::Input || op == OpKind::Parameter || op == OpKind::State;
+    }
+
     const Node& inputNode(NodeId id, DType dtype, std::size_t count) const {
         const Node& n = m_graph.node(id);
-        if (n.op != OpKind::Input || n.dtype != dtype)
+        if (!isHostVisible(n.op) || n.dtype != dtype)
             throw std::invalid_argument("node '" + n.name + "' is not an input of that type");
         if (std::int64_t(count) != n.shape.numel())
             throw std::invalid_argument("input '" + n.name + "' expects " +
@@ -100,15 +111,19 @@ private:
     const Node& inNode(const Node& n, int k) const { return m_graph.node(n.inputs[std::size_t(k)]); }
 
     void execute(const Node& n, std::size_t i) {
-        float* out = m_values[i].data();
+        float* out = const_cast<float*>(m_ptr[i]); // its own buffer, or input 0's for in-place ops
         const std::int64_t count = n.shape.numel();
         const OpParams& p = n.params;
         switch (n.op) {
         case OpKind::Input:
-        case OpKind::Constant: return;
+        case OpKind::Constant:
+        case OpKind::Parameter:
+        case OpKind::State: return;
         case OpKind::MatMul: {
             const Shape& a = inNode(n, 0).shape;
-            cpu::matmul(in(n, 0), in(n, 1), out, a.dim(0), a.dim(1), n.shape.dim(1), p.transB);
+            const std::int64_t k = p.transA ? a.dim(0) : a.dim(1);
+            cpu::matmul(in(n, 0), in(n, 1), out, n.shape.dim(0), k, n.shape.dim(1), p.transB,
+                        p.transA);
             return;
         }
         case OpKind::Add: cpu::add(in(n, 0), in(n, 1), out, count, inNode(n, 1).shape.numel()); return;
@@ -137,22 +152,126 @@ private:
             return;
         }
         case OpKind::AttnScores:
-            cpu::attnScores(in(n, 0), in(n, 1), out, n.shape.dim(1), n.shape.dim(2), p.heads,
-                            p.kvHeads, p.headDim, p.scale);
-            return;
-        case OpKind::AttnValues: {
-            const Shape& probs = inNode(n, 0).shape;
-            cpu::attnValues(in(n, 0), in(n, 1), out, probs.dim(1), probs.dim(2), p.heads,
-                            p.kvHeads, p.headDim);
-            return;
-        }
+        case OpKind::AttnValues:
+        case OpKind::AttnScoresGradQ:
+        case OpKind::AttnScoresGradK:
+        case OpKind::AttnValuesGradP:
+        case OpKind::AttnValuesGradV: executeAttention(n, out); return;
         case OpKind::Silu: cpu::silu(in(n, 0), out, count); return;
         case OpKind::Gelu: cpu::gelu(in(n, 0), out, count); return;
         case OpKind::Relu: cpu::relu(in(n, 0), out, count); return;
         case OpKind::SwiGlu: cpu::swiglu(in(n, 0), in(n, 1), out, count); return;
+        default: executeTraining(n, out); return;
+        }
+    }
+
+    // Attention ops and their gradients, one batch sequence at a time.
+    void executeAttention(const Node& n, float* out) {
+        const OpParams& p = n.params;
+        // Scores/probs are [B*H, Tq, Tk]; find Tq and Tk from whichever operand holds them.
+        const Shape& s = n.op == OpKind::AttnScores || n.op == OpKind::AttnValuesGradP
+                             ? n.shape
+                             : inNode(n, n.op == OpKind::AttnValuesGradV ? 1 : 0).shape;
+        const std::int64_t tq = s.dim(1), tk = s.dim(2);
+        const std::int64_t qw = std::int64_t(p.heads) * p.headDim;
+        const std::int64_t kw = std::int64_t(p.kvHeads) * p.headDim;
+        const std::int64_t sBlock = std::int64_t(p.heads) * tq * tk;
+        const float* a = in(n, 0);
+        const float* b = in(n, 1);
+        for (std::int64_t bi = 0; bi < p.batch; ++bi) {
+            switch (n.op) {
+            case OpKind::AttnScores: // (q, k) -> scores
+                cpu::attnScores(a + bi * tq * qw, b + bi * tk * kw, out + bi * sBlock, tq, tk,
+                                p.heads, p.kvHeads, p.headDim, p.scale);
+                break;
+            case OpKind::AttnValues: // (probs, v) -> out
+                cpu::attnValues(a + bi * sBlock, b + bi * tk * kw, out + bi * tq * qw, tq, tk,
+                                p.heads, p.kvHeads, p.headDim);
+                break;
+            case OpKind::AttnScoresGradQ: // (dScores, k) -> dq
+                cpu::attnScoresGradQ(a + bi * sBlock, b + bi * tk * kw, out + bi * tq * qw, tq,
+                                     tk, p.heads, p.kvHeads, p.headDim, p.scale);
+                break;
+            case OpKind::AttnScoresGradK: // (dScores, q) -> dk
+                cpu::attnScoresGradK(a + bi * sBlock, b + bi * tq * qw, out + bi * tk * kw, tq,
+                                     tk, p.heads, p.kvHeads, p.headDim, p.scale);
+                break;
+            case OpKind::AttnValuesGradP: // (dOut, v) -> dProbs
+                cpu::attnValuesGradP(a + bi * tq * qw, b + bi * tk * kw, out + bi * sBlock, tq,
+                                     tk, p.heads, p.kvHeads, p.headDim);
+                break;
+            case OpKind::AttnValuesGradV: // (dOut, probs) -> dv
+                cpu::attnValuesGradV(a + bi * tq * qw, b + bi * sBlock, out + bi * tk * kw, tq,
+                                     tk, p.heads, p.kvHeads, p.headDim);
+                break;
+            default: break;
+            }
+        }
+    }
+
+    void executeTraining(const Node& n, float* out) {
+        const std::int64_t count = n.shape.numel();
+        const OpParams& p = n.params;
+        switch (n.op) {
+        case OpKind::ReluGrad: cpu::reluGrad(in(n, 0), in(n, 1), out, count); return;
+        case OpKind::GeluGrad: cpu::geluGrad(in(n, 0), in(n, 1), out, count); return;
+        case OpKind::SiluGrad: cpu::siluGrad(in(n, 0), in(n, 1), out, count); return;
+        case OpKind::SoftmaxGrad:
+            cpu::softmaxGrad(in(n, 0), in(n, 1), out, n.shape.rows(), n.shape.back(), p.scale);
+            return;
+        case OpKind::RmsNormGrad:
+            cpu::rmsNormGrad(in(n, 0), in(n, 1), in(n, 2), out, n.shape.rows(), n.shape.back(),
+                             p.eps);
+            return;
+        case OpKind::LayerNormGrad:
+            cpu::layerNormGrad(in(n, 0), in(n, 1), in(n, 2), out, n.shape.rows(), n.shape.back(),
+                               p.eps);
+            return;
+        case OpKind::ColumnSum: {
+            const Shape& x = inNode(n, 0).shape;
+            cpu::columnSum(in(n, 0), out, x.rows(), x.back());
+            return;
+        }
+        case OpKind::EmbeddingGrad:
+            cpu::embeddingGrad(in(n, 0), ints(n, 1), out, inNode(n, 0).shape.dim(0), p.rows,
+                               n.shape.back());
+            return;
+        case OpKind::CrossEntropy:
+            cpu::crossEntropy(in(n, 0), ints(n, 1), out, n.shape.dim(0), inNode(n, 0).shape.back());
+            return;
+        case OpKind::CrossEntropyGrad:
+            cpu::crossEntropyGrad(in(n, 0), ints(n, 1), out, n.shape.dim(0), n.shape.back(),
+                                  p.scale);
+            return;
+        case OpKind::SumSquares:
+            out[0] = float(cpu::sumSquares(in(n, 0), inNode(n, 0).shape.numel()));
+            return;
+        case OpKind::AdamW: {
+            const float* s = in(n, 4);
+            cpu::AdamWParams a;
+            a.lr = s[0];
+            a.beta1 = p.beta1;
+            a.beta2 = p.beta2;
+            a.eps = p.eps;
+            a.weightDecay = p.weightDecay;
+            a.biasCorrection1 = s[1];
+            a.biasCorrection2 = s[2];
+            if (p.clipNorm > 0 && n.inputs.size() > 5) {
+                const float norm = std::sqrt(in(n, 5)[0]);
+                a.gradScale = norm > p.clipNorm ? p.clipNorm / norm : 1.0f;
+            }
+            cpu::adamw(out, in(n, 1), mutableIn(n, 2), mutableIn(n, 3), count, a);
+            return;
+        }
+        case OpKind::GradEma:
+            cpu::gradEma(in(n, 0), mutableIn(n, 1), out, count, p.alpha, p.lambda);
+            return;
+        default: break;
         }
         throw std::logic_error(std::string("cpu backend: unknown op ") + opName(n.op));
     }
+
+    float* mutableIn(const Node& n, int k) { return const_cast<float*>(in(n, k)); }
 
     Graph m_graph; // a copy: constants are shared tensors, so this copies no weights
     int m_threads;

@@ -198,23 +198,27 @@ void crossEntropyGrad(const float* logits, const std::int32_t* labels, float* dL
     }
 }
 
+void adamwBiasCorrections(float beta1, float beta2, std::int64_t step, float* c1, float* c2) {
+    *c1 = float(1.0 / (1.0 - std::pow(double(beta1), double(step))));
+    *c2 = float(1.0 / (1.0 - std::pow(double(beta2), double(step))));
+}
+
 void adamw(float* param, const float* grad, float* m, float* v, std::int64_t n,
            const AdamWParams& p) {
-    const double c1 = 1.0 - std::pow(double(p.beta1), double(p.step));
-    const double c2 = 1.0 - std::pow(double(p.beta2), double(p.step));
     for (std::int64_t i = 0; i < n; ++i) {
         const float g = grad[i] * p.gradScale;
         m[i] = p.beta1 * m[i] + (1.0f - p.beta1) * g;
         v[i] = p.beta2 * v[i] + (1.0f - p.beta2) * g * g;
-        const float mhat = float(m[i] / c1), vhat = float(v[i] / c2);
+        const float mhat = m[i] * p.biasCorrection1, vhat = v[i] * p.biasCorrection2;
         param[i] -= p.lr * (mhat / (std::sqrt(vhat) + p.eps) + p.weightDecay * param[i]);
     }
 }
 
-void gradEma(float* grad, float* ema, std::int64_t n, float alpha, float lambda) {
+void gradEma(const float* grad, float* ema, float* out, std::int64_t n, float alpha,
+             float lambda) {
     for (std::int64_t i = 0; i < n; ++i) {
         ema[i] = alpha * ema[i] + (1.0f - alpha) * grad[i];
-        grad[i] += lambda * ema[i];
+        out[i] = grad[i] + lambda * ema[i];
     }
 }
 

@@ -51,18 +51,22 @@ void crossEntropy(const float* logits, const std::int32_t* labels, float* loss, 
 void crossEntropyGrad(const float* logits, const std::int32_t* labels, float* dLogits,
                       std::int64_t rows, std::int64_t vocab, float scale);
 
-/// AdamW with decoupled weight decay (Loshchilov & Hutter), step counted from 1:
-/// m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m^/(sqrt(v^) + eps) + wd p).
+/// AdamW with decoupled weight decay (Loshchilov & Hutter), step t counted from 1:
+/// m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; m^ = m c1, v^ = v c2 with c1 = 1/(1-b1^t),
+/// c2 = 1/(1-b2^t); p -= lr (m^/(sqrt(v^) + eps) + wd p).
 struct AdamWParams {
     float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weightDecay = 0.0f;
     float gradScale = 1.0f; ///< multiplies g first (gradient clipping)
-    std::int64_t step = 1;
+    float biasCorrection1 = 1.0f, biasCorrection2 = 1.0f; ///< c1, c2
 };
+/// c1 and c2 for step t (from 1).
+void adamwBiasCorrections(float beta1, float beta2, std::int64_t step, float* c1, float* c2);
 void adamw(float* param, const float* grad, float* m, float* v, std::int64_t n,
            const AdamWParams& p);
 
-/// Grokfast-EMA (Lee et al. 2024): ema = alpha ema + (1-alpha) g; g += lambda ema (in place).
-void gradEma(float* grad, float* ema, std::int64_t n, float alpha, float lambda);
+/// Grokfast-EMA (Lee et al. 2024): ema = alpha ema + (1-alpha) g (in place);
+/// out = g + lambda ema.
+void gradEma(const float* grad, float* ema, float* out, std::int64_t n, float alpha, float lambda);
 
 /// sum of x^2 (for the global gradient norm).
 double sumSquares(const float* x, std::int64_t n);

@@ -31,14 +31,20 @@ void setThreadCount(int n) {
 }
 
 void matmul(const float* a, const float* b, float* c, std::int64_t m, std::int64_t k,
-            std::int64_t n, bool transB) {
+            std::int64_t n, bool transB, bool transA) {
     Eigen::setNbThreads(threadCount());
-    ConstMap A(a, m, k);
     Map C(c, m, n);
     if (k == 0) {
         C.setZero();
         return;
     }
+    if (transA) {
+        ConstMap At(a, k, m);
+        ConstMap B(b, k, n);
+        C.noalias() = At.transpose() * B;
+        return;
+    }
+    ConstMap A(a, m, k);
     if (transB) {
         ConstMap B(b, n, k);
         C.noalias() = A * B.transpose();

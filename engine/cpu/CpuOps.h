@@ -8,9 +8,10 @@
 
 namespace llmlab::cpu {
 
-/// c [M,N] = a [M,K] * b [K,N], or a * b^T with b [N,K] when transB.
+/// c [M,N] = a [M,K] * b [K,N], or a * b^T with b [N,K] when transB, or a^T * b with a [K,M]
+/// when transA.
 void matmul(const float* a, const float* b, float* c, std::int64_t m, std::int64_t k,
-            std::int64_t n, bool transB);
+            std::int64_t n, bool transB, bool transA = false);
 
 /// out = a (op) b over n values; b has bn values: n (same shape) or the row length (broadcast).
 void add(const float* a, const float* b, float* out, std::int64_t n, std::int64_t bn);
