@@ -10,3 +10,9 @@ foreach(fn matmul add mul scale embedding rms_norm layer_norm rope softmax attn_
     set_tests_properties(vulkan_op_${fn} PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}"
                          TIMEOUT 300 LABELS "vulkan")
 endforeach()
+
+# Training: autodiff against finite differences, grokking, kill-and-resume, CPU vs Vulkan.
+llmlab_add_test(tst_autodiff SOURCES tst_autodiff.cpp)
+llmlab_add_test(tst_training SOURCES tst_training.cpp TIMEOUT 900)
+set_property(TEST tst_training APPEND PROPERTY ENVIRONMENT "LLMLAB_CLI=$<TARGET_FILE:llmlab-cli>")
+add_dependencies(tst_training llmlab-cli)

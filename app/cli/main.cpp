@@ -15,6 +15,14 @@ commands:
                                matmul GFLOP/s on each backend, beside Eigen's own GEMM
   check ops [--device N] [--op NAME]
                                every op on Vulkan against the CPU reference (NMSE)
+  train [--preset quick|nanda] [--task add|sub|mul|div|quad|s5] [--p N]
+        [--train-fraction F] [--seed N] [--layers N] [--d-model N] [--heads N]
+        [--d-mlp N] [--activation relu|gelu] [--layer-norm] [--tied] [--lr X]
+        [--wd X] [--beta1 X] [--beta2 X] [--warmup N] [--cosine] [--clip X]
+        [--batch N] [--grokfast] [--steps N] [--eval-every N]
+        [--checkpoint-every N] [--backend cpu|vulkan] [--out DIR]
+        [--resume DIR] [--until-grokked]
+                               train a toy transformer on a modular-arithmetic task
   help                         this text
 
 options for all commands:
@@ -52,7 +60,7 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     const Args args(argv + 2, argv + argc);
     const std::map<std::string, int (*)(const Args&)> commands = {
-        {"devices", devices}, {"bench", bench}, {"check", check}};
+        {"devices", devices}, {"bench", bench}, {"check", check}, {"train", train}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
         return 0;

@@ -1,0 +1,219 @@
+#include "RunStore.h"
+
+#include "formats/MappedFile.h"
+#include "formats/SafetensorsReader.h"
+#include "formats/SafetensorsWriter.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace llmlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kMetricsHeader = "step,train_loss,train_acc,val_loss,val_acc,weight_norm,lr,seconds,"
+                             "norm_embed,norm_attn,norm_mlp,norm_unembed,norm_norms\n";
+const char* kComponents[] = {"embed", "attn", "mlp", "unembed", "norms"};
+
+void syncFile(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+void renameInto(const std::string& tmp, const std::string& path) {
+    syncFile(tmp);
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) throw std::runtime_error(path + ": cannot be written (" + ec.message() + ")");
+}
+
+std::string readText(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(path + ": cannot be read");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string metricsLine(const TrainMetrics& m) {
+    char buf[512];
+    int n = std::snprintf(buf, sizeof buf, "%lld,%.9g,%.6g,%.9g,%.6g,%.9g,%.6g,%.3f",
+                          (long long)m.step, m.trainLoss, m.trainAcc, m.valLoss, m.valAcc,
+                          m.weightNorm, m.lr, m.seconds);
+    std::string line(buf, std::size_t(n));
+    for (const char* c : kComponents) {
+        double v = 0;
+        for (const auto& [name, norm] : m.componentNorms)
+            if (name == c) v = norm;
+        n = std::snprintf(buf, sizeof buf, ",%.9g", v);
+        line.append(buf, std::size_t(n));
+    }
+    return line + "\n";
+}
+
+bool parseMetricsLine(const std::string& line, TrainMetrics* m) {
+    std::vector<double> v;
+    std::stringstream in(line);
+    std::string cell;
+    while (std::getline(in, cell, ',')) {
+        char* end = nullptr;
+        v.push_back(std::strtod(cell.c_str(), &end));
+        if (end == cell.c_str()) return false;
+    }
+    if (v.size() != 13) return false; // a torn last line after a crash is dropped
+    *m = {};
+    m->step = std::int64_t(v[0]);
+    m->trainLoss = v[1], m->trainAcc = v[2], m->valLoss = v[3], m->valAcc = v[4];
+    m->weightNorm = v[5], m->lr = v[6], m->seconds = v[7];
+    for (int i = 0; i < 5; ++i) m->componentNorms.emplace_back(kComponents[i], v[std::size_t(8 + i)]);
+    return true;
+}
+
+} // namespace
+
+void writeFileAtomically(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) throw std::runtime_error(path + ": cannot be written");
+        out << text;
+        if (!out.flush()) throw std::runtime_error(path + ": cannot be written (disk full?)");
+    }
+    renameInto(tmp, path);
+}
+
+void RunStore::create(const TrainConfig& config) const {
+    fs::create_directories(m_dir);
+    writeFileAtomically(m_dir + "/config.json", configToJson(config));
+    writeFileAtomically(m_dir + "/metrics.csv", kMetricsHeader);
+}
+
+TrainConfig RunStore::loadConfig() const {
+    try {
+        return configFromJson(readText(m_dir + "/config.json"));
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(m_dir + "/config.json: " + e.what());
+    }
+}
+
+void RunStore::appendMetrics(const TrainMetrics& m) const {
+    const std::string path = m_dir + "/metrics.csv";
+    FILE* f = std::fopen(path.c_str(), "ab");
+    if (!f) throw std::runtime_error(path + ": cannot be appended to");
+    const std::string line = metricsLine(m);
+    const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
+    std::fflush(f);
+    ::fsync(fileno(f));
+    std::fclose(f);
+    if (!ok) throw std::runtime_error(path + ": cannot be appended to (disk full?)");
+}
+
+MetricsLog RunStore::loadMetrics() const {
+    MetricsLog log;
+    std::ifstream in(m_dir + "/metrics.csv");
+    std::string line;
+    std::getline(in, line); // header
+    while (std::getline(in, line)) {
+        TrainMetrics m;
+        if (!parseMetricsLine(line, &m)) continue;
+        if (log.memorisedStep < 0 && m.trainAcc >= 0.99) log.memorisedStep = m.step;
+        if (log.grokkedStep < 0 && m.valAcc >= 0.99) log.grokkedStep = m.step;
+        log.rows.push_back(std::move(m));
+    }
+    return log;
+}
+
+void RunStore::truncateMetrics(std::int64_t step) const {
+    std::string text = kMetricsHeader;
+    for (const TrainMetrics& m : loadMetrics().rows)
+        if (m.step <= step) text += metricsLine(m);
+    writeFileAtomically(m_dir + "/metrics.csv", text);
+}
+
+std::string RunStore::checkpointPath() const { return m_dir + "/checkpoint.safetensors"; }
+
+void RunStore::writeCheckpoint(const Checkpoint& c) const {
+    SafetensorsWriter w;
+    w.addMetadata("format", "llmlab-checkpoint");
+    w.addMetadata("step", std::to_string(c.step));
+    w.addMetadata("seconds", std::to_string(c.seconds));
+    for (const ToyParams* set : {&c.params, &c.state})
+        for (const auto& [name, values] : set->values)
+            w.addTensor(name, DType::F32, set->shapes.at(name), values.data());
+    const std::string tmp = checkpointPath() + ".tmp";
+    std::string error;
+    if (!w.write(tmp, &error)) throw std::runtime_error(error);
+    renameInto(tmp, checkpointPath());
+}
+
+bool RunStore::hasCheckpoint() const { return fs::exists(checkpointPath()); }
+
+Checkpoint RunStore::loadCheckpoint() const {
+    std::string error;
+    auto file = MappedFile::open(checkpointPath(), &error);
+    if (!file) throw std::runtime_error(error);
+    RawModel raw;
+    readSafetensors(file, 0, raw);
+    Checkpoint c;
+    const MetaValue* step = raw.metadata.find("safetensors.step");
+    const MetaValue* seconds = raw.metadata.find("safetensors.seconds");
+    if (!step || !step->asString())
+        throw std::runtime_error(checkpointPath() + ": not an llmlab checkpoint (no step)");
+    c.step = std::stoll(*step->asString());
+    c.seconds = seconds && seconds->asString() ? std::stod(*seconds->asString()) : 0.0;
+    for (const TensorInfo& t : raw.tensors) {
+        if (t.dtype != DType::F32)
+            throw std::runtime_error(checkpointPath() + ": tensor '" + t.sourceName + "' is not F32");
+        const auto* p = reinterpret_cast<const float*>(file->data() + t.offset);
+        ToyParams& set = t.sourceName.find('.') != std::string::npos &&
+                                 (t.sourceName.rfind("adam_", 0) == 0 ||
+                                  t.sourceName.rfind("grokfast.", 0) == 0)
+                             ? c.state
+                             : c.params;
+        set.shapes[t.sourceName] = t.shape;
+        set.values[t.sourceName].assign(p, p + t.shape.numel());
+    }
+    return c;
+}
+
+std::string RunStore::defaultRunsRoot() {
+    if (const char* dir = std::getenv("LLMLAB_RUNS_DIR")) return dir;
+    const char* home = std::getenv("HOME");
+    return std::string(home ? home : ".") + "/.local/share/llmlab/runs";
+}
+
+std::vector<RunInfo> RunStore::listRuns(const std::string& root) {
+    std::vector<RunInfo> runs;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(root, ec)) {
+        if (!entry.is_directory() || !fs::exists(entry.path() / "config.json")) continue;
+        try {
+            RunStore store(entry.path().string());
+            RunInfo info;
+            info.dir = store.dir();
+            info.config = store.loadConfig();
+            info.metrics = store.loadMetrics();
+            info.lastStep = info.metrics.rows.empty() ? 0 : info.metrics.rows.back().step;
+            runs.push_back(std::move(info));
+        } catch (const std::exception&) {
+            continue; // a broken folder is not a run
+        }
+    }
+    std::sort(runs.begin(), runs.end(), [](const RunInfo& a, const RunInfo& b) { return a.dir < b.dir; });
+    return runs;
+}
+
+} // namespace llmlab

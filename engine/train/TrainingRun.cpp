@@ -1,0 +1,76 @@
+#include "TrainingRun.h"
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+namespace llmlab {
+
+TrainConfig loadRunConfig(const std::string& dir) { return RunStore(dir).loadConfig(); }
+
+TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
+                            const TrainingOptions& options, const CancelToken* cancel) {
+    Trainer trainer(config, backend);
+    TrainingSummary s;
+    std::unique_ptr<RunStore> store;
+    if (!options.runDir.empty()) {
+        store = std::make_unique<RunStore>(options.runDir);
+        if (store->hasCheckpoint()) {
+            // Resume: the checkpoint is the truth; metric rows written after it are dropped, so
+            // the log and the weights agree again.
+            const Checkpoint c = store->loadCheckpoint();
+            trainer.restore(c.step, c.seconds, c.params, c.state);
+            store->truncateMetrics(c.step);
+            const MetricsLog log = store->loadMetrics();
+            s.memorisedStep = log.memorisedStep;
+            s.grokkedStep = log.grokkedStep;
+        } else if (std::filesystem::exists(options.runDir + "/config.json") &&
+                   !store->loadMetrics().rows.empty()) {
+            // Killed before its first checkpoint: start it again from step 0.
+            store->truncateMetrics(0);
+        } else {
+            store->create(config);
+        }
+    }
+    auto checkpoint = [&] {
+        if (store)
+            store->writeCheckpoint(
+                {trainer.step(), trainer.trainSeconds(), trainer.parameters(), trainer.optimizerState()});
+    };
+    auto evaluate = [&] {
+        TrainMetrics m = trainer.evaluate();
+        if (s.memorisedStep < 0 && m.trainAcc >= 0.99) s.memorisedStep = m.step;
+        if (s.grokkedStep < 0 && m.valAcc >= 0.99) s.grokkedStep = m.step;
+        if (store) store->appendMetrics(m);
+        if (options.onMetrics) options.onMetrics(m);
+        if (options.onSnapshot) options.onSnapshot(trainer);
+        s.last = m;
+    };
+
+    const std::int64_t startStep = trainer.step();
+    const double startSeconds = trainer.trainSeconds();
+    if (startStep == 0) evaluate(); // the untrained model is the first point of every curve
+    while (trainer.step() < config.maxSteps) {
+        if (cancel && cancel->cancelled()) {
+            s.cancelled = true;
+            break;
+        }
+        if (options.paused && options.paused->load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            continue;
+        }
+        trainer.trainStep();
+        const std::int64_t t = trainer.step();
+        if (t % config.evalEvery == 0 || t == config.maxSteps) evaluate();
+        if (config.checkpointEvery > 0 && t % config.checkpointEvery == 0) checkpoint();
+        if (options.untilGrokked && s.grokkedStep >= 0) break;
+    }
+    checkpoint();
+    s.steps = trainer.step();
+    s.seconds = trainer.trainSeconds();
+    s.stepsThisSession = s.steps - startStep;
+    s.secondsThisSession = s.seconds - startSeconds;
+    return s;
+}
+
+} // namespace llmlab
