@@ -216,7 +216,7 @@ private slots:
         const ToyParams init = initToyParams(c, 5);
         Graph g;
         const ToyForward f = buildToyForward(g, c, init, batch);
-        const NodeId labels = g.input("labels", Shape{batch * 3}, DType::I32);
+        const NodeId labels = g.input("labels", Shape{batch}, DType::I32);
         const NodeId loss = g.crossEntropy(f.logits, labels);
         g.capture(loss);
         const NodeId seed = g.crossEntropyGrad(f.logits, labels, 1.0f / batch);
@@ -230,7 +230,8 @@ private slots:
         auto exe = cpu.compile(g);
         exe->setInput(f.tokens, std::span<const std::int32_t>(std::vector<std::int32_t>{1, 2, 10, 4, 7, 10, 9, 0, 10}));
         exe->setInput(f.positions, std::span<const std::int32_t>(toyPositions(batch, 3)));
-        exe->setInput(labels, std::span<const std::int32_t>(std::vector<std::int32_t>{-1, -1, 3, -1, -1, 0, -1, -1, 9}));
+        exe->setInput(f.answerRows, std::span<const std::int32_t>(toyAnswerRows(batch, 3)));
+        exe->setInput(labels, std::span<const std::int32_t>(std::vector<std::int32_t>{3, 0, 9}));
         auto meanLoss = [&] {
             exe->run();
             double s = 0;

@@ -3,7 +3,9 @@
 // Vulkan backends agree over the first steps of a fixed-seed run.
 #include "TestSupport.h"
 #include "cpu/CpuBackend.h"
+#include "formats/ModelFile.h"
 #include "train/RunStore.h"
+#include "train/ToyExport.h"
 #include "train/TrainingRun.h"
 
 #include <QProcess>
@@ -116,6 +118,36 @@ private slots:
         const TrainingSummary straight = runTraining(c, cpu, {});
         QVERIFY(std::fabs(straight.last.trainLoss - log.rows.back().trainLoss) <=
                 1e-4 * std::fabs(straight.last.trainLoss) + 1e-7);
+    }
+
+    // A trained toy model is a model like any other: exported, it opens with its anatomy.
+    void exportedToyModelOpens() {
+        TrainConfig c = smallConfig();
+        c.maxSteps = 20;
+        c.model.layerNorm = true;
+        CpuBackend cpu;
+        const TrainingSummary s = runTraining(c, cpu, {});
+        QTemporaryDir tmp;
+        std::string error;
+        const std::string gguf = tmp.path().toStdString() + "/toy.gguf";
+        const std::string folder = tmp.path().toStdString() + "/toy-hf";
+        QVERIFY2(exportToyGguf(gguf, c, s.params, &error), error.c_str());
+        QVERIFY2(exportToyHfFolder(folder, c, s.params, &error), error.c_str());
+        for (const std::string& path : {gguf, folder}) {
+            auto model = ModelFile::open(path, &error);
+            QVERIFY2(model, error.c_str());
+            const ModelSpec& spec = model->spec();
+            QCOMPARE(spec.family, ModelFamily::Toy);
+            QCOMPARE(spec.layers, 1);
+            QCOMPARE(spec.width, 32);
+            QCOMPARE(spec.heads, 4);
+            QCOMPARE(spec.ffnWidth, 64);
+            QCOMPARE(spec.norm, NormKind::LayerNorm);
+            QCOMPARE(spec.positions, PositionKind::Learned);
+            QCOMPARE(spec.totalParams, s.params.count());
+            const auto embd = model->tensor("token_embd.weight").toFloats();
+            QCOMPARE(embd, s.params.values.at("token_embd.weight"));
+        }
     }
 
     void backendsAgreeOverTheFirstSteps() {

@@ -1,6 +1,9 @@
 #include "BackendFactory.h"
 #include "Bench.h"
 #include "Cli.h"
+#include "train/Trainer.h"
+
+#include <chrono>
 
 #include <cstdio>
 #include <sstream>
@@ -53,12 +56,34 @@ int benchOps(const Args& args) {
     return 0;
 }
 
+// Training steps/s of a preset (full-batch forward, backward and AdamW per step).
+int benchTrain(const Args& args) {
+    TrainConfig config;
+    const std::string preset = option(args, "preset", "nanda");
+    if (!presetConfig(preset, &config)) throw std::invalid_argument("unknown preset '" + preset + "'");
+    const int steps = std::stoi(option(args, "steps", "50"));
+    const std::string which = option(args, "backend", "cpu");
+    std::string why;
+    auto backend = createBackend(which, &why, std::stoi(option(args, "device", "-1")));
+    if (!backend) throw std::runtime_error(which + ": " + why);
+    Trainer trainer(config, *backend);
+    for (int i = 0; i < 3; ++i) trainer.trainStep(); // warm-up
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < steps; ++i) trainer.trainStep();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("train %s on %s (%s), batch %zu: %.2f steps/s\n", preset.c_str(),
+                backend->name().c_str(), backend->deviceName().c_str(), trainer.task().train.size(),
+                steps / secs);
+    return 0;
+}
+
 } // namespace
 
 int bench(const Args& args) {
     const std::string what = args.empty() ? "" : args.front();
     if (what == "ops") return benchOps(args);
-    std::fprintf(stderr, "llmlab-cli bench: say what to measure: ops\n");
+    if (what == "train") return benchTrain(args);
+    std::fprintf(stderr, "llmlab-cli bench: say what to measure: ops, train\n");
     return 2;
 }
 

@@ -1,5 +1,6 @@
 #include "BackendFactory.h"
 #include "Cli.h"
+#include "train/ToyExport.h"
 #include "train/TrainingRun.h"
 
 #include <csignal>
@@ -99,6 +100,16 @@ int train(const Args& args) {
     if (s.grokkedStep >= 0) std::printf(", grokked at step %lld", (long long)s.grokkedStep);
     std::printf("%s\n", s.cancelled ? " (stopped)" : "");
     if (!o.runDir.empty()) std::printf("# run folder: %s\n", o.runDir.c_str());
+    const std::string exportPath = option(args, "export");
+    if (!exportPath.empty()) {
+        // A .gguf name gives one GGUF file; anything else a Hugging Face-style folder.
+        const bool gguf = exportPath.size() > 5 && exportPath.substr(exportPath.size() - 5) == ".gguf";
+        std::string error;
+        const bool ok = gguf ? exportToyGguf(exportPath, config, s.params, &error)
+                             : exportToyHfFolder(exportPath, config, s.params, &error);
+        if (!ok) throw std::runtime_error(error);
+        std::printf("# model written to %s\n", exportPath.c_str());
+    }
     return 0;
 }
 

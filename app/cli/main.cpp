@@ -13,6 +13,8 @@ commands:
   devices                      list the backends and their devices
   bench ops [--backend B] [--reps N] [--sizes 256,512,...]
                                matmul GFLOP/s on each backend, beside Eigen's own GEMM
+  bench train [--preset nanda|quick] [--steps N] [--backend B]
+                               training steps/s (full batch: forward, backward, AdamW)
   check ops [--device N] [--op NAME]
                                every op on Vulkan against the CPU reference (NMSE)
   train [--preset quick|nanda] [--task add|sub|mul|div|quad|s5] [--p N]
@@ -21,7 +23,7 @@ commands:
         [--wd X] [--beta1 X] [--beta2 X] [--warmup N] [--cosine] [--clip X]
         [--batch N] [--grokfast] [--steps N] [--eval-every N]
         [--checkpoint-every N] [--backend cpu|vulkan] [--out DIR]
-        [--resume DIR] [--until-grokked]
+        [--resume DIR] [--until-grokked] [--export FILE.gguf|FOLDER]
                                train a toy transformer on a modular-arithmetic task
   help                         this text
 

@@ -23,6 +23,7 @@ std::string_view familyName(ModelFamily f) {
     }
 }
 std::string_view normKindName(NormKind n) {
+    if (n == NormKind::None) return "none";
     return n == NormKind::RmsNorm ? "RMSNorm" : "LayerNorm";
 }
 std::string_view activationName(Activation a) {
@@ -56,7 +57,18 @@ ModelFamily familyFromName(const std::string& s) {
     if (s == "llama") return ModelFamily::Llama;
     if (s == "qwen2") return ModelFamily::Qwen2;
     if (s == "gpt2") return ModelFamily::Gpt2;
+    if (s == "toy") return ModelFamily::Toy;
     return ModelFamily::Unknown;
+}
+
+// The grokking lab's toy transformer, as its exporter writes it (engine/train/ToyExport):
+// learned positions, LayerNorm or none, ReLU or GELU, no RoPE. `get(key)` reads one value.
+template <typename GetInt, typename GetString>
+void toyFields(ModelSpec& s, GetInt getInt, GetString getString) {
+    s.positions = PositionKind::Learned;
+    s.norm = getInt("layer_norm") != 0 ? NormKind::LayerNorm : NormKind::None;
+    s.activation = getString("activation") == "gelu" ? Activation::GeluTanh : Activation::Relu;
+    s.ropeLayout = RopeLayout::Interleaved;
 }
 
 int toInt(std::int64_t v) {
@@ -96,6 +108,10 @@ void fromGguf(const Metadata& m, ModelSpec& s) {
         s.activation = Activation::GeluTanh;
         s.positions = PositionKind::Learned;
     }
+    if (s.family == ModelFamily::Toy)
+        toyFields(
+            s, [&](const char* k) { return m.getInt(key(k)); },
+            [&](const char* k) { return m.getString(key(k)); });
 }
 
 void fromHfConfig(const Metadata& m, ModelSpec& s) {
@@ -117,6 +133,16 @@ void fromHfConfig(const Metadata& m, ModelSpec& s) {
                        : act == "gelu" ? Activation::Gelu
                                        : Activation::GeluTanh;
         s.positions = PositionKind::Learned;
+    } else if (s.family == ModelFamily::Toy) {
+        s.width = toInt(m.getInt("config.hidden_size"));
+        s.layers = toInt(m.getInt("config.num_hidden_layers"));
+        s.heads = s.kvHeads = toInt(m.getInt("config.num_attention_heads"));
+        s.ffnWidth = toInt(m.getInt("config.intermediate_size"));
+        s.context = toInt(m.getInt("config.max_position_embeddings"));
+        s.normEps = float(m.getFloat("config.layer_norm_eps", 1e-5));
+        toyFields(
+            s, [&](const char* k) { return m.getInt(std::string("config.") + k); },
+            [&](const char* k) { return m.getString(std::string("config.") + k); });
     } else {
         s.width = toInt(m.getInt("config.hidden_size"));
         s.layers = toInt(m.getInt("config.num_hidden_layers"));

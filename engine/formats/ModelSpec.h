@@ -14,7 +14,7 @@ namespace llmlab {
 struct RawModel;
 
 enum class ModelFamily : std::uint8_t { Unknown, Llama, Qwen2, Gpt2, Toy };
-enum class NormKind : std::uint8_t { RmsNorm, LayerNorm };
+enum class NormKind : std::uint8_t { RmsNorm, LayerNorm, None };
 enum class Activation : std::uint8_t { SwiGlu, Gelu, GeluTanh, Relu };
 enum class PositionKind : std::uint8_t { None, Rope, Learned, Sinusoidal };
 

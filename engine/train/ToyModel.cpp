@@ -89,8 +89,14 @@ ToyParams initToyParams(const ToyModelConfig& c, std::uint64_t seed) {
     return p;
 }
 
+std::vector<std::int32_t> toyAnswerRows(int batch, int seqLen) {
+    std::vector<std::int32_t> rows(static_cast<std::size_t>(batch));
+    for (int b = 0; b < batch; ++b) rows[std::size_t(b)] = (b + 1) * seqLen - 1;
+    return rows;
+}
+
 std::vector<std::int32_t> toyPositions(int batch, int seqLen) {
-    std::vector<std::int32_t> pos(std::size_t(batch) * std::size_t(seqLen));
+    std::vector<std::int32_t> pos(static_cast<std::size_t>(batch) * std::size_t(seqLen));
     for (std::size_t i = 0; i < pos.size(); ++i) pos[i] = std::int32_t(i % std::size_t(seqLen));
     return pos;
 }
@@ -108,19 +114,26 @@ ToyForward buildToyForward(Graph& g, const ToyModelConfig& c, const ToyParams& i
 
     f.tokens = g.input("tokens", Shape{rows}, DType::I32);
     f.positions = g.input("positions", Shape{rows}, DType::I32);
+    f.answerRows = g.input("answer_rows", Shape{batch}, DType::I32);
     // x: the residual stream [B*T, d]
     NodeId x = g.add(g.embedding(P("token_embd.weight"), f.tokens),
                      g.embedding(P("position_embd.weight"), f.positions));
     const int headDim = c.dModel / c.heads;
     for (int l = 0; l < c.layers; ++l) {
+        const bool last = l == c.layers - 1;
         const NodeId h = norm(x, blk(l, "attn_norm"));
-        const NodeId q = g.matmul(h, P(blk(l, "attn_q.weight")), true);
+        // Keys and values at every position; queries (and everything after attention) at the
+        // answer position only in the last layer. The row gather is an embedding lookup, whose
+        // backward (a scatter-add) autodiff already knows.
+        const NodeId hq = last ? g.embedding(h, f.answerRows) : h;
+        const NodeId q = g.matmul(hq, P(blk(l, "attn_q.weight")), true);
         const NodeId k = g.matmul(h, P(blk(l, "attn_k.weight")), true);
         const NodeId v = g.matmul(h, P(blk(l, "attn_v.weight")), true);
         const AttentionNodes a =
             g.attention(q, k, v, c.heads, c.heads, headDim, true, -1, 0.0f, batch);
         g.setName(a.probs, blk(l, "attn_probs"));
         f.attentionProbs.push_back(a.probs);
+        if (last) x = g.embedding(x, f.answerRows);
         x = g.add(x, g.matmul(a.output, P(blk(l, "attn_output.weight")), true));
         const NodeId h2 = norm(x, blk(l, "ffn_norm"));
         NodeId up = g.add(g.matmul(h2, P(blk(l, "ffn_up.weight")), true), P(blk(l, "ffn_up.bias")));

@@ -41,13 +41,17 @@ ToyParams initToyParams(const ToyModelConfig& config, std::uint64_t seed);
 /// Throws std::invalid_argument with a readable sentence for an impossible configuration.
 void validateToyConfig(const ToyModelConfig& config);
 
-/// The forward graph over `batch` sequences of config.seqLen tokens.
+/// The forward graph over `batch` sequences of config.seqLen tokens. Only the last position
+/// (the "=" token) is scored, so the last layer computes its queries, MLP and unembedding for
+/// that row alone: a third of the work of a plain implementation at seqLen 3.
 struct ToyForward {
-    NodeId tokens = -1;    ///< I32 [batch * seqLen]
-    NodeId positions = -1; ///< I32 [batch * seqLen]: 0, 1, 2, 0, 1, 2, ...
-    NodeId logits = -1;    ///< [batch * seqLen, vocab]
-    std::map<std::string, NodeId> params;       ///< name -> Parameter node
-    std::vector<NodeId> attentionProbs;         ///< per layer: [batch * heads, T, T]
+    NodeId tokens = -1;     ///< I32 [batch * seqLen]
+    NodeId positions = -1;  ///< I32 [batch * seqLen]: 0, 1, 2, 0, 1, 2, ...
+    NodeId answerRows = -1; ///< I32 [batch]: seqLen-1, 2 seqLen-1, ... (see toyAnswerRows)
+    NodeId logits = -1;     ///< [batch, vocab]: at the answer position
+    std::map<std::string, NodeId> params; ///< name -> Parameter node
+    /// Per layer: [batch * heads, T, T], and [batch * heads, 1, T] for the last layer.
+    std::vector<NodeId> attentionProbs;
 };
 
 /// Adds the model's parameters (as Parameter nodes with `init` values) and forward pass to `g`.
@@ -56,5 +60,7 @@ ToyForward buildToyForward(Graph& g, const ToyModelConfig& config, const ToyPara
 
 /// Position ids 0..seqLen-1 repeated `batch` times.
 std::vector<std::int32_t> toyPositions(int batch, int seqLen);
+/// The row of each sequence's last token: seqLen-1, 2 seqLen-1, ...
+std::vector<std::int32_t> toyAnswerRows(int batch, int seqLen);
 
 } // namespace llmlab

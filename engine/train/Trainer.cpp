@@ -10,7 +10,6 @@
 namespace llmlab {
 
 namespace {
-constexpr int kAnswerRow = 2; // the "=" position of [a, b, =]
 
 // A parameter's training nodes.
 struct ParamNodes {
@@ -56,8 +55,7 @@ Trainer::Trainer(const TrainConfig& config, Backend& backend) : m_config(config)
     // The training step: forward, mean cross-entropy at the answer position, backward, update.
     Graph& g = I.train;
     I.trainModel = buildToyForward(g, m_config.model, init, I.batch);
-    const std::int64_t rows = std::int64_t(I.batch) * m_config.model.seqLen;
-    I.labels = g.input("labels", Shape{rows}, DType::I32); // -1 except at the answer position
+    I.labels = g.input("labels", Shape{I.batch}, DType::I32); // the answers
     I.scalars = g.input("adamw_scalars", Shape{kAdamWScalars});
     I.loss = g.crossEntropy(I.trainModel.logits, I.labels);
     g.capture(I.loss);
@@ -93,8 +91,11 @@ Trainer::Trainer(const TrainConfig& config, Backend& backend) : m_config(config)
         g.adamw(n.param, n.grad, n.m, n.v, I.scalars, normSq, ap);
     }
     I.trainExe = backend.compile(g);
+    const int T = m_config.model.seqLen;
     I.trainExe->setInput(I.trainModel.positions,
-                         std::span<const std::int32_t>(toyPositions(I.batch, m_config.model.seqLen)));
+                         std::span<const std::int32_t>(toyPositions(I.batch, T)));
+    I.trainExe->setInput(I.trainModel.answerRows,
+                         std::span<const std::int32_t>(toyAnswerRows(I.batch, T)));
     if (I.batch == full) fillBatch(0); // full batch: the inputs never change
 
     // Evaluation: one forward pass over every example.
@@ -109,8 +110,8 @@ Trainer::Trainer(const TrainConfig& config, Backend& backend) : m_config(config)
     for (const Example& e : I.evalExamples)
         tokens.insert(tokens.end(), {e.a, e.b, m_task.equalsToken});
     I.evalExe->setInput(I.evalModel.tokens, std::span<const std::int32_t>(tokens));
-    I.evalExe->setInput(I.evalModel.positions,
-                        std::span<const std::int32_t>(toyPositions(n, m_config.model.seqLen)));
+    I.evalExe->setInput(I.evalModel.positions, std::span<const std::int32_t>(toyPositions(n, T)));
+    I.evalExe->setInput(I.evalModel.answerRows, std::span<const std::int32_t>(toyAnswerRows(n, T)));
 }
 
 Trainer::~Trainer() = default;
@@ -127,7 +128,7 @@ void Trainer::fillBatch(std::int64_t step) {
         const Example& e = I.batch == int(train.size()) ? train[std::size_t(i)]
                                                         : train[std::size_t(rng() % train.size())];
         tokens.insert(tokens.end(), {e.a, e.b, m_task.equalsToken});
-        labels.insert(labels.end(), {-1, -1, e.answer});
+        labels.push_back(e.answer);
     }
     I.trainExe->setInput(I.trainModel.tokens, std::span<const std::int32_t>(tokens));
     I.trainExe->setInput(I.labels, std::span<const std::int32_t>(labels));
@@ -174,7 +175,7 @@ TrainMetrics Trainer::evaluate() {
     const std::size_t nTrain = m_task.train.size();
     double loss[2] = {0, 0}, correct[2] = {0, 0};
     for (std::size_t e = 0; e < I.evalExamples.size(); ++e) {
-        const float* row = logits.data() + (e * 3 + kAnswerRow) * vocab;
+        const float* row = logits.data() + e * vocab; // logits exist at the answer row only
         std::size_t best = 0;
         float mx = row[0];
         for (std::size_t j = 1; j < vocab; ++j)
@@ -211,13 +212,16 @@ TrainMetrics Trainer::evaluate() {
     m_attention = {m_config.model.layers, heads, T, {}};
     m_attention.probs.assign(std::size_t(m_attention.layers * heads * T), 0.0f);
     for (int l = 0; l < m_attention.layers; ++l) {
-        const std::vector<float> p = I.evalExe->read(I.evalModel.attentionProbs[std::size_t(l)]);
+        const NodeId probs = I.evalModel.attentionProbs[std::size_t(l)];
+        const std::vector<float> p = I.evalExe->read(probs);
+        // [n * heads, Tq, T]: Tq is T in early layers (query row T-1 wanted), 1 in the last.
+        const auto tq = std::size_t(I.eval.node(probs).shape.dim(1));
         for (std::size_t e = nTrain; e < I.evalExamples.size(); ++e)
             for (int h = 0; h < heads; ++h)
                 for (int j = 0; j < T; ++j)
                     m_attention.probs[std::size_t((l * heads + h) * T + j)] +=
-                        p[((e * std::size_t(heads) + std::size_t(h)) * std::size_t(T) +
-                           std::size_t(kAnswerRow)) * std::size_t(T) + std::size_t(j)];
+                        p[((e * std::size_t(heads) + std::size_t(h)) * tq + tq - 1) *
+                              std::size_t(T) + std::size_t(j)];
     }
     for (float& x : m_attention.probs) x /= float(m_task.validation.size());
     return m;

@@ -70,6 +70,7 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
     s.seconds = trainer.trainSeconds();
     s.stepsThisSession = s.steps - startStep;
     s.secondsThisSession = s.seconds - startSeconds;
+    s.params = trainer.parameters();
     return s;
 }
 

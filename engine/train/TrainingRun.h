@@ -35,6 +35,7 @@ struct TrainingSummary {
     std::int64_t grokkedStep = -1;
     bool cancelled = false;
     TrainMetrics last;
+    ToyParams params; ///< the weights at the end
 };
 
 /// Trains until config.maxSteps, grokking (if asked) or `cancel`; checkpoints at the config's
