@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
     g++ cmake make pkg-config ccache
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-datavisualization-dev
+    libqt6opengl6-dev qt6-declarative-dev
     libqcustomplot-dev libqcustomplot2.1-qt6
     libeigen3-dev nlohmann-json3-dev libpcre2-dev libicu-dev
     libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools

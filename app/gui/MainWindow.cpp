@@ -1,0 +1,258 @@
+#include "MainWindow.h"
+
+#include "BackendCheckPane.h"
+#include "DevicesDialog.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QToolBar>
+
+// Q_INIT_RESOURCE must be called outside any namespace; the resources live in a static library,
+// where nothing else would pull them into the program.
+static void initResources() {
+    Q_INIT_RESOURCE(llmlab);
+}
+
+namespace llmlab::gui {
+
+namespace {
+const QString kDevicesKind = QStringLiteral("devices");
+const QString kBackendKind = QStringLiteral("backend");
+const char* const kBackendNames[] = {"auto", "cpu", "vulkan"};
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_runner(new JobRunner(this)) {
+    initResources();
+    setWindowTitle(QStringLiteral("llmlab"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/llmlab.svg")));
+    setDockNestingEnabled(true);
+    resize(1280, 800);
+
+    createDocks();
+    createActions();
+    createStatusBar();
+
+    connect(m_runner, &JobRunner::jobStarted, this, &MainWindow::jobStarted);
+    connect(m_runner, &JobRunner::jobProgress, this, &MainWindow::jobProgress);
+    connect(m_runner, &JobRunner::jobFinished, this, &MainWindow::jobFinished);
+    connect(m_runner, &JobRunner::jobFailed, this,
+            [this](quint64 id, const QString& kind, const QString& message) {
+                jobEnded(id, kind, tr("failed: %1").arg(message));
+            });
+    connect(m_runner, &JobRunner::jobCancelled, this,
+            [this](quint64 id, const QString& kind) { jobEnded(id, kind, tr("cancelled")); });
+    connect(m_runner, &JobRunner::idle, this, [this] {
+        m_progress->hide();
+        m_cancelButton->hide();
+        m_cancelAction->setEnabled(false);
+        m_jobLabel->clear();
+    });
+
+    // Both on the worker: enumerating Vulkan devices and creating a backend can take a moment.
+    m_runner->submit(kDevicesKind, tr("Listing devices"), makeDevicesJob());
+    chooseBackend(QStringLiteral("auto"));
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createDocks() {
+    m_checkPane = new BackendCheckPane(m_runner, this);
+    m_checkDock = new QDockWidget(tr("Backend check"), this);
+    m_checkDock->setObjectName(QStringLiteral("backendCheckDock"));
+    m_checkDock->setWidget(m_checkPane);
+    addDockWidget(Qt::TopDockWidgetArea, m_checkDock);
+
+    m_log = new QPlainTextEdit(this);
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(2000);
+    m_logDock = new QDockWidget(tr("Job log"), this);
+    m_logDock->setObjectName(QStringLiteral("jobLogDock"));
+    m_logDock->setWidget(m_log);
+    addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
+    resizeDocks({m_checkDock, m_logDock}, {600, 140}, Qt::Vertical);
+}
+
+void MainWindow::createActions() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    // The backend chooser: a toolbar for quick switching, mirrored in Settings > Backend.
+    QToolBar* bar = addToolBar(tr("Backend"));
+    bar->setObjectName(QStringLiteral("backendToolBar"));
+    m_backendCombo = new QComboBox(bar);
+    m_backendCombo->setObjectName(QStringLiteral("backendCombo"));
+    for (const char* name : kBackendNames) m_backendCombo->addItem(QString::fromLatin1(name));
+    m_deviceCombo = new QComboBox(bar);
+    m_deviceCombo->setObjectName(QStringLiteral("deviceCombo"));
+    m_deviceCombo->addItem(tr("default Vulkan device"), -1);
+    m_deviceCombo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    bar->addWidget(new QLabel(tr(" Backend: "), bar));
+    bar->addWidget(m_backendCombo);
+    bar->addWidget(new QLabel(tr("  Device: "), bar));
+    bar->addWidget(m_deviceCombo);
+    connect(m_backendCombo, &QComboBox::activated, this, &MainWindow::backendChosenInUi);
+    connect(m_deviceCombo, &QComboBox::activated, this, &MainWindow::backendChosenInUi);
+
+    QMenu* settings = menuBar()->addMenu(tr("&Settings"));
+    QMenu* backendMenu = settings->addMenu(tr("&Backend"));
+    m_backendGroup = new QActionGroup(this);
+    for (int i = 0; i < int(std::size(kBackendNames)); ++i) {
+        QAction* action = backendMenu->addAction(QString::fromLatin1(kBackendNames[i]));
+        action->setCheckable(true);
+        action->setChecked(i == 0);
+        m_backendGroup->addAction(action);
+        connect(action, &QAction::triggered, this, [this, i] {
+            m_backendCombo->setCurrentIndex(i);
+            backendChosenInUi();
+        });
+    }
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_checkDock->toggleViewAction());
+    view->addAction(m_logDock->toggleViewAction());
+
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->addAction(tr("&Devices…"), this, &MainWindow::showDevicesDialog);
+    tools->addAction(tr("Run &backend check"), m_checkPane, &BackendCheckPane::runAll);
+    m_cancelAction = tools->addAction(tr("&Cancel running job"), this, &MainWindow::cancelJobs);
+    // Esc anywhere in the window cancels, as the design promises; a window-wide action so it
+    // works whichever pane has focus.
+    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancelAction->setShortcutContext(Qt::WindowShortcut);
+    m_cancelAction->setEnabled(false);
+    addAction(m_cancelAction);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About llmlab"), this, [this] {
+        QMessageBox::about(this, tr("About llmlab"),
+                           tr("<b>llmlab %1</b><p>A desktop lab for looking inside language "
+                              "models.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::createStatusBar() {
+    m_backendLabel = new QLabel(tr("Backend: starting…"), this);
+    m_backendLabel->setObjectName(QStringLiteral("backendStatus"));
+    m_jobLabel = new QLabel(this);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setMaximumWidth(220);
+    m_progress->setTextVisible(true);
+    m_progress->hide();
+    m_cancelButton = new QPushButton(tr("Cancel"), this);
+    m_cancelButton->setObjectName(QStringLiteral("cancelButton"));
+    m_cancelButton->setToolTip(tr("Cancel the running job (Esc)"));
+    m_cancelButton->hide();
+    connect(m_cancelButton, &QPushButton::clicked, this, &MainWindow::cancelJobs);
+    statusBar()->addWidget(m_backendLabel, 1);
+    statusBar()->addPermanentWidget(m_jobLabel);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancelButton);
+}
+
+QString MainWindow::backendStatusText() const {
+    return m_backendLabel->text();
+}
+
+void MainWindow::chooseBackend(const QString& name, int vulkanDevice) {
+    // Keep the toolbar and the Settings menu showing what was chosen (also from the command line).
+    const int index = m_backendCombo->findText(name);
+    if (index >= 0) {
+        m_backendCombo->setCurrentIndex(index);
+        m_backendGroup->actions().at(index)->setChecked(true);
+    }
+    m_backendLabel->setText(tr("Backend: starting %1…").arg(name));
+    m_runner->submit(kBackendKind, tr("Starting the %1 backend").arg(name),
+                     makeBackendJob(name, vulkanDevice));
+    m_checkPane->setVulkanDevice(vulkanDevice);
+}
+
+void MainWindow::backendChosenInUi() {
+    const QString name = m_backendCombo->currentText();
+    m_backendGroup->actions().at(m_backendCombo->currentIndex())->setChecked(true);
+    m_deviceCombo->setEnabled(name != QLatin1String("cpu"));
+    chooseBackend(name, m_deviceCombo->currentData().toInt());
+}
+
+DevicesDialog* MainWindow::showDevicesDialog() {
+    if (!m_devicesDialog) {
+        m_devicesDialog = new DevicesDialog(this);
+        m_devicesDialog->setAttribute(Qt::WA_DeleteOnClose);
+        if (m_devicesKnown) m_devicesDialog->setDevices(m_devices);
+    }
+    m_devicesDialog->show();
+    m_devicesDialog->raise();
+    return m_devicesDialog;
+}
+
+void MainWindow::cancelJobs() {
+    if (!m_runner->busy()) return;
+    m_jobLabel->setText(tr("Cancelling…"));
+    m_runner->cancelAll();
+}
+
+void MainWindow::jobStarted(quint64 id, const QString&, const QString& title) {
+    m_jobTitles.insert(id, title);
+    m_currentJobTitle = title;
+    m_jobLabel->setText(title);
+    m_progress->setValue(0);
+    m_progress->show();
+    m_cancelButton->show();
+    m_cancelAction->setEnabled(true);
+    log(tr("%1: started").arg(title));
+}
+
+void MainWindow::jobProgress(quint64, const QString&, double fraction, const QString& what) {
+    m_progress->setValue(int(std::clamp(fraction, 0.0, 1.0) * 1000));
+    m_jobLabel->setText(what.isEmpty() ? m_currentJobTitle : what);
+}
+
+void MainWindow::jobFinished(quint64 id, const QString& kind, const QVariant& result) {
+    if (kind == kDevicesKind && result.canConvert<DevicesSnapshot>()) {
+        m_devices = result.value<DevicesSnapshot>();
+        m_devicesKnown = true;
+        m_deviceCombo->clear();
+        m_deviceCombo->addItem(tr("default Vulkan device"), -1);
+        for (const DeviceInfo& d : m_devices.devices) {
+            if (d.backend == "vulkan")
+                m_deviceCombo->addItem(QString::fromStdString(d.name), d.index);
+        }
+        m_checkPane->setDevices(m_devices);
+        if (m_devicesDialog) m_devicesDialog->setDevices(m_devices);
+        emit devicesListed();
+    } else if (kind == kBackendKind && result.canConvert<BackendStatus>()) {
+        const auto status = result.value<BackendStatus>();
+        m_backendLabel->setText(gui::backendStatusText(status));
+        m_backendLabel->setToolTip(status.vulkanProblem);
+        emit backendChanged(status);
+    }
+    jobEnded(id, kind, tr("done"));
+}
+
+void MainWindow::jobEnded(quint64 id, const QString& kind, const QString& how) {
+    if (kind == kBackendKind && how != tr("done") && !how.startsWith(tr("cancelled")))
+        m_backendLabel->setText(tr("Backend: none (%1)").arg(how));
+    // Jobs dropped before they started have no title: name their kind instead.
+    const QString title = m_jobTitles.take(id);
+    log(tr("%1: %2").arg(title.isEmpty() ? kind + tr(" job") : title, how));
+}
+
+void MainWindow::log(const QString& line) {
+    m_log->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) +
+                           line);
+}
+
+} // namespace llmlab::gui

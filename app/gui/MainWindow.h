@@ -1,0 +1,82 @@
+// The main window: dockable panes, the backend chooser, the worker's progress and cancel.
+#pragma once
+
+#include "Jobs.h"
+
+#include <QHash>
+#include <QMainWindow>
+#include <QPointer>
+
+class QAction;
+class QActionGroup;
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+
+namespace llmlab::gui {
+
+class BackendCheckPane;
+class DevicesDialog;
+
+/// Owns the JobRunner (one worker thread) and the panes. At start it lists devices and makes
+/// the "auto" backend on the worker; the status bar then names the backend and its device.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    JobRunner* runner() const { return m_runner; }
+    BackendCheckPane* backendCheckPane() const { return m_checkPane; }
+    /// The status bar's backend text ("Backend: cpu — ...").
+    QString backendStatusText() const;
+    const DevicesSnapshot& devices() const { return m_devices; }
+    bool devicesKnown() const { return m_devicesKnown; }
+
+public slots:
+    /// Makes `name` ("auto", "cpu", "vulkan") the backend, on `vulkanDevice` (-1: default).
+    void chooseBackend(const QString& name, int vulkanDevice = -1);
+    /// Opens (or raises) the Devices dialog and returns it.
+    DevicesDialog* showDevicesDialog();
+    /// Cancels the running job and drops the queued ones (Esc, the Cancel button).
+    void cancelJobs();
+
+signals:
+    void backendChanged(const BackendStatus& status);
+    void devicesListed();
+
+private:
+    void createActions();
+    void createDocks();
+    void createStatusBar();
+    void backendChosenInUi();
+    void jobStarted(quint64 id, const QString& kind, const QString& title);
+    void jobProgress(quint64 id, const QString& kind, double fraction, const QString& what);
+    void jobFinished(quint64 id, const QString& kind, const QVariant& result);
+    void jobEnded(quint64 id, const QString& kind, const QString& how);
+    void log(const QString& line);
+
+    JobRunner* m_runner = nullptr;
+    BackendCheckPane* m_checkPane = nullptr;
+    QDockWidget* m_checkDock = nullptr;
+    QDockWidget* m_logDock = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    QComboBox* m_backendCombo = nullptr;
+    QComboBox* m_deviceCombo = nullptr;
+    QActionGroup* m_backendGroup = nullptr;
+    QAction* m_cancelAction = nullptr;
+    QLabel* m_backendLabel = nullptr;
+    QLabel* m_jobLabel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QPushButton* m_cancelButton = nullptr;
+    QPointer<DevicesDialog> m_devicesDialog;
+    DevicesSnapshot m_devices;
+    bool m_devicesKnown = false;
+    QString m_currentJobTitle;
+    QHash<quint64, QString> m_jobTitles; // started jobs, for the log
+};
+
+} // namespace llmlab::gui

@@ -1,0 +1,270 @@
+// The main window offscreen: status bar, docks, Devices dialog, the worker (run, cancel,
+// replace) and exporting the benchmark chart in every format.
+#include "BackendCheckPane.h"
+#include "ChartView.h"
+#include "DevicesDialog.h"
+#include "MainWindow.h"
+#include "OpCheckModel.h"
+
+#include <QDockWidget>
+#include <QFile>
+#include <QImage>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QTreeWidget>
+#include <QtTest>
+
+#include <qcustomplot.h>
+
+#include <chrono>
+#include <thread>
+
+using namespace llmlab;
+using namespace llmlab::gui;
+
+namespace {
+
+// A job that runs until cancelled: makes cancelling deterministic (no timing races).
+JobFn waitForCancel(std::atomic<bool>* started = nullptr) {
+    return [started](JobContext& ctx) -> QVariant {
+        if (started) started->store(true);
+        ctx.progress(0.5, "waiting to be cancelled");
+        while (!ctx.cancel.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        throw Cancelled();
+    };
+}
+
+JobFn returnValue(int value) {
+    return [value](JobContext&) -> QVariant { return value; };
+}
+
+constexpr int kTimeout = 60000; // ms; lavapipe under validation layers is slow
+
+} // namespace
+
+class TstMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void init() {
+        m_window = std::make_unique<MainWindow>();
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        // The start-up jobs (devices, backend) must finish first; the tests then own the worker.
+        // busy() turns false before the queued results arrive, so wait for what they show.
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->devicesKnown() && !backendStarting(), kTimeout);
+        QTRY_VERIFY(!m_window->runner()->busy());
+    }
+    void cleanup() { m_window.reset(); }
+
+    void statusBarNamesTheBackend() {
+        auto* label = m_window->statusBar()->findChild<QLabel*>(QStringLiteral("backendStatus"));
+        QVERIFY(label);
+        QVERIFY(label->isVisible());
+        const QRegularExpression named(QStringLiteral("^Backend: (cpu|vulkan) \u2014 .+"));
+        QVERIFY2(named.match(label->text()).hasMatch(), qPrintable(label->text()));
+
+        m_window->chooseBackend(QStringLiteral("cpu"));
+        QVERIFY(backendStarting());
+        QTRY_VERIFY_WITH_TIMEOUT(!backendStarting(), kTimeout);
+        QVERIFY2(m_window->backendStatusText().startsWith(QStringLiteral("Backend: cpu \u2014 ")),
+                 qPrintable(m_window->backendStatusText()));
+
+        m_window->chooseBackend(QStringLiteral("vulkan"));
+        QTRY_VERIFY_WITH_TIMEOUT(!backendStarting(), kTimeout);
+        const QString text = m_window->backendStatusText();
+        if (m_window->devices().hasVulkan()) {
+            QVERIFY2(text.startsWith(QStringLiteral("Backend: vulkan \u2014 ")), qPrintable(text));
+            bool named = false;
+            for (const DeviceInfo& d : m_window->devices().devices)
+                named |= d.backend == "vulkan" && text.endsWith(QString::fromStdString(d.name));
+            QVERIFY2(named, qPrintable(text));
+        } else {
+            QVERIFY2(text.startsWith(QStringLiteral("Backend: cpu \u2014 no Vulkan device (")),
+                     qPrintable(text));
+        }
+    }
+
+    void docksExist() {
+        for (const char* name : {"backendCheckDock", "jobLogDock"}) {
+            auto* dock = m_window->findChild<QDockWidget*>(QString::fromLatin1(name));
+            QVERIFY2(dock, name);
+            QVERIFY(dock->widget());
+            QVERIFY(dock->isVisible());
+            QVERIFY(m_window->dockWidgetArea(dock) != Qt::NoDockWidgetArea);
+        }
+        QVERIFY(m_window->findChild<ChartViewPtr>(QStringLiteral("benchChart")));
+    }
+
+    void devicesDialogListsTheCpu() {
+        DevicesDialog* dialog = m_window->showDevicesDialog();
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        QTreeWidget* tree = dialog->tree();
+        const std::vector<DeviceInfo> expected = listDevices();
+        QCOMPARE(tree->topLevelItemCount(), int(expected.size()));
+        QVERIFY(tree->topLevelItemCount() >= 1);
+        QCOMPARE(tree->topLevelItem(0)->text(1), QStringLiteral("cpu"));
+        QCOMPARE(tree->topLevelItem(0)->text(2), QStringLiteral("CPU"));
+        QCOMPARE(tree->topLevelItem(0)->text(0), QString::fromStdString(expected[0].name));
+        QVERIFY(tree->topLevelItem(0)->childCount() >= 1); // its limits (threads)
+    }
+
+    void workerRunsAJobOffTheGuiThread() {
+        QSignalSpy finished(m_window->runner(), &JobRunner::jobFinished);
+        QThread* jobThread = nullptr;
+        const quint64 id = m_window->runner()->submit(
+            QStringLiteral("test"), QStringLiteral("Test job"), [&jobThread](JobContext& ctx) {
+                jobThread = QThread::currentThread();
+                ctx.progress(1.0, "done");
+                return QVariant(42);
+            });
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeout);
+        QCOMPARE(finished.at(0).at(0).toULongLong(), id);
+        QCOMPARE(finished.at(0).at(2).toInt(), 42);
+        QVERIFY(jobThread && jobThread != QThread::currentThread());
+    }
+
+    void escCancelsTheRunningJob() {
+        QSignalSpy started(m_window->runner(), &JobRunner::jobStarted);
+        QSignalSpy cancelled(m_window->runner(), &JobRunner::jobCancelled);
+        QSignalSpy finished(m_window->runner(), &JobRunner::jobFinished);
+        QSignalSpy idle(m_window->runner(), &JobRunner::idle);
+        const quint64 id = m_window->runner()->submit(QStringLiteral("wait"),
+                                                      QStringLiteral("Waiting"), waitForCancel());
+        QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, kTimeout);
+        auto* progress = m_window->statusBar()->findChild<QProgressBar*>();
+        auto* cancelButton = m_window->findChild<QPushButton*>(QStringLiteral("cancelButton"));
+        QVERIFY(progress && cancelButton);
+        QTRY_VERIFY(progress->isVisible() && cancelButton->isVisible());
+        // The GUI thread is free while the job runs: the progress value arrived by signal.
+        QTRY_COMPARE(progress->value(), 500);
+
+        m_window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        QTest::keyClick(m_window.get(), Qt::Key_Escape);
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, kTimeout);
+        QCOMPARE(cancelled.at(0).at(0).toULongLong(), id);
+        QCOMPARE(finished.count(), 0);
+        QTRY_VERIFY(idle.count() >= 1);
+        QTRY_VERIFY(!progress->isVisible() && !cancelButton->isVisible());
+    }
+
+    void cancelButtonCancels() {
+        QSignalSpy started(m_window->runner(), &JobRunner::jobStarted);
+        QSignalSpy cancelled(m_window->runner(), &JobRunner::jobCancelled);
+        m_window->runner()->submit(QStringLiteral("wait"), QStringLiteral("Waiting"),
+                                   waitForCancel());
+        QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, kTimeout);
+        auto* cancelButton = m_window->findChild<QPushButton*>(QStringLiteral("cancelButton"));
+        QTRY_VERIFY(cancelButton->isVisible());
+        QTest::mouseClick(cancelButton, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, kTimeout);
+    }
+
+    void newerJobReplacesTheRunningOne() {
+        QSignalSpy started(m_window->runner(), &JobRunner::jobStarted);
+        QSignalSpy cancelled(m_window->runner(), &JobRunner::jobCancelled);
+        QSignalSpy finished(m_window->runner(), &JobRunner::jobFinished);
+        const QString kind = QStringLiteral("same");
+        const quint64 stale =
+            m_window->runner()->submit(kind, QStringLiteral("old"), waitForCancel());
+        QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, kTimeout);
+        const quint64 fresh =
+            m_window->runner()->submit(kind, QStringLiteral("new"), returnValue(7));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeout);
+        QCOMPARE(finished.at(0).at(0).toULongLong(), fresh);
+        QCOMPARE(finished.at(0).at(2).toInt(), 7);
+        QCOMPARE(cancelled.count(), 1);
+        QCOMPARE(cancelled.at(0).at(0).toULongLong(), stale);
+    }
+
+    void newerJobReplacesAQueuedOne() {
+        QSignalSpy started(m_window->runner(), &JobRunner::jobStarted);
+        QSignalSpy cancelled(m_window->runner(), &JobRunner::jobCancelled);
+        QSignalSpy finished(m_window->runner(), &JobRunner::jobFinished);
+        // A blocker holds the worker so both "x" jobs are still queued when the second arrives.
+        m_window->runner()->submit(QStringLiteral("block"), QStringLiteral("blocker"),
+                                   waitForCancel());
+        QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, kTimeout);
+        const quint64 first =
+            m_window->runner()->submit(QStringLiteral("x"), QStringLiteral("1"), returnValue(1));
+        const quint64 second =
+            m_window->runner()->submit(QStringLiteral("x"), QStringLiteral("2"), returnValue(2));
+        QTRY_COMPARE(cancelled.count(), 1);
+        QCOMPARE(cancelled.at(0).at(0).toULongLong(), first);
+        m_window->runner()->cancelKind(QStringLiteral("block"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeout);
+        QCOMPARE(finished.at(0).at(0).toULongLong(), second);
+        QCOMPARE(finished.at(0).at(2).toInt(), 2);
+        QTRY_COMPARE(cancelled.count(), 2); // the blocker
+        QVERIFY(!m_window->runner()->busy());
+    }
+
+    void backendCheckRunsAndItsChartExports() {
+        BackendCheckPane* pane = m_window->backendCheckPane();
+        QSignalSpy benchShown(pane, &BackendCheckPane::benchShown);
+        QSignalSpy opShown(pane, &BackendCheckPane::opCheckShown);
+        pane->setBenchSizes({32, 48}); // small: this checks the wiring, not the speed
+        pane->runAll();
+        QTRY_COMPARE_WITH_TIMEOUT(benchShown.count(), 1, 3 * kTimeout);
+
+        const bool vulkan = m_window->devices().hasVulkan();
+        if (vulkan) {
+            QCOMPARE(opShown.count(), 1); // it was queued first
+            QCOMPARE(pane->opModel()->rowCount(), int(standardOpCases().size()));
+            QCOMPARE(pane->opModel()->passedCount(), pane->opModel()->rowCount());
+        }
+        views::ChartView* chart = pane->benchChart();
+        QCOMPARE(chart->seriesCount(), vulkan ? 3 : 2); // cpu, [vulkan,] eigen
+
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QString error;
+        const QString png = dir.filePath(QStringLiteral("bench.png"));
+        QVERIFY2(chart->exportTo(png, 144, &error), qPrintable(error));
+        QImage image(png);
+        QVERIFY(!image.isNull());
+        QCOMPARE(image.width(), qRound(chart->plot()->width() * 1.5));
+
+        const QString svg = dir.filePath(QStringLiteral("bench.svg"));
+        QVERIFY2(chart->exportTo(svg, 96, &error), qPrintable(error));
+        QVERIFY(QSvgRenderer(svg).isValid());
+        QFile svgFile(svg);
+        QVERIFY(svgFile.open(QIODevice::ReadOnly));
+        QVERIFY(svgFile.readAll().contains("<text"));
+
+        const QString pdf = dir.filePath(QStringLiteral("bench.pdf"));
+        QVERIFY2(chart->exportTo(pdf, 96, &error), qPrintable(error));
+        QFile pdfFile(pdf);
+        QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+        QVERIFY(pdfFile.read(4) == "%PDF");
+
+        const QString csv = dir.filePath(QStringLiteral("bench.csv"));
+        QVERIFY2(chart->exportTo(csv, 96, &error), qPrintable(error));
+        QFile csvFile(csv);
+        QVERIFY(csvFile.open(QIODevice::ReadOnly));
+        const QStringList lines =
+            QString::fromUtf8(csvFile.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3); // header + n = 32, 48
+        QVERIFY(lines.at(0).startsWith(QStringLiteral("cpu: ")));
+        QVERIFY(lines.at(0).contains(QStringLiteral("eigen: ")));
+        const QStringList row = lines.at(1).split(QLatin1Char(','));
+        QCOMPARE(row.at(0), QStringLiteral("32"));
+        QVERIFY(row.at(1).toDouble() > 0.0); // GFLOP/s measured, not a placeholder
+    }
+
+private:
+    bool backendStarting() const {
+        return m_window->backendStatusText().startsWith(QStringLiteral("Backend: starting"));
+    }
+    using ChartViewPtr = views::ChartView*;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+QTEST_MAIN(TstMainWindow)
+#include "tst_main_window.moc"

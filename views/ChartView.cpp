@@ -1,0 +1,230 @@
+#include "ChartView.h"
+
+#include "ChartExporter.h"
+#include "ExportDialog.h"
+
+#include <QAction>
+#include <QMenu>
+#include <QMessageBox>
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+namespace llmlab::views {
+
+namespace {
+
+// Okabe-Ito: distinguishable for colour-blind readers and in greyscale print.
+const QColor kPalette[] = {QColor(0, 114, 178),   QColor(213, 94, 0),  QColor(0, 158, 115),
+                           QColor(204, 121, 167), QColor(230, 159, 0), QColor(86, 180, 233),
+                           QColor(0, 0, 0),       QColor(240, 228, 66)};
+
+void setGraphData(QCPGraph* graph, const SeriesData& data) {
+    const std::size_t n = std::min(data.keys.size(), data.values.size());
+    QVector<double> keys(data.keys.begin(), data.keys.begin() + n);
+    QVector<double> values(data.values.begin(), data.values.begin() + n);
+    // alreadySorted=false: QCustomPlot sorts by key, so points given out of order still draw as
+    // a curve; the CSV then lists them in that sorted order, as drawn.
+    graph->setData(keys, values, false);
+    graph->setName(data.name);
+}
+
+} // namespace
+
+ChartView::ChartView(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(this)) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_plot);
+    setMinimumSize(240, 160);
+
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    m_plot->legend->setVisible(false);
+    m_plot->legend->setBrush(QColor(255, 255, 255, 210));
+    m_plot->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_plot, &QWidget::customContextMenuRequested, this, &ChartView::showContextMenu);
+
+    m_exportAction = new QAction(tr("Export…"), this);
+    m_exportAction->setToolTip(tr("Export this chart as PNG, SVG, PDF or CSV"));
+    connect(m_exportAction, &QAction::triggered, this, &ChartView::showExportDialog);
+    m_resetAction = new QAction(tr("Fit to data"), this);
+    connect(m_resetAction, &QAction::triggered, this, &ChartView::rescale);
+}
+
+ChartView::~ChartView() = default;
+
+void ChartView::clear() {
+    m_plot->clearGraphs();
+    if (m_colorMap) {
+        m_plot->removePlottable(m_colorMap);
+        m_colorMap = nullptr;
+    }
+    if (m_colorScale) {
+        m_plot->plotLayout()->remove(m_colorScale); // deletes it
+        m_plot->plotLayout()->simplify();
+        m_colorScale = nullptr;
+    }
+    m_paletteIndex = 0;
+    updateLegend();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ChartView::setTitle(const QString& title) {
+    QCPTextElement* element = nullptr;
+    if (m_plot->plotLayout()->rowCount() > 1)
+        element = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0));
+    if (!element) {
+        if (title.isEmpty()) return;
+        m_plot->plotLayout()->insertRow(0);
+        element = new QCPTextElement(m_plot, title, QFont(font().family(), 11, QFont::Bold));
+        m_plot->plotLayout()->addElement(0, 0, element);
+    }
+    element->setText(title);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString ChartView::title() const {
+    if (m_plot->plotLayout()->rowCount() > 1) {
+        if (auto* element = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0)))
+            return element->text();
+    }
+    return {};
+}
+
+void ChartView::setAxisLabels(const QString& x, const QString& y) {
+    m_plot->xAxis->setLabel(x);
+    m_plot->yAxis->setLabel(y);
+}
+
+void ChartView::setLogX(bool on) {
+    m_plot->xAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    m_plot->xAxis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
+                                : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+}
+
+void ChartView::setLogY(bool on) {
+    m_plot->yAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    m_plot->yAxis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
+                                : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+}
+
+int ChartView::addSeries(const SeriesData& data, SeriesStyle style, const QColor& color) {
+    QCPGraph* graph = m_plot->addGraph();
+    const QColor c = color.isValid() ? color : nextColor();
+    graph->setPen(QPen(c, 2));
+    if (style == SeriesStyle::Scatter) graph->setLineStyle(QCPGraph::lsNone);
+    if (style != SeriesStyle::Line)
+        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, c, 7));
+    setGraphData(graph, data);
+    updateLegend();
+    return m_plot->graphCount() - 1;
+}
+
+void ChartView::setSeriesData(int index, const SeriesData& data) {
+    if (index < 0 || index >= m_plot->graphCount()) return;
+    setGraphData(m_plot->graph(index), data);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+int ChartView::seriesCount() const {
+    return m_plot->graphCount();
+}
+
+void ChartView::setHeatmap(const HeatmapData& data) {
+    if (!m_colorMap) {
+        m_colorMap = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
+        m_colorScale = new QCPColorScale(m_plot);
+        // Beside the axis rect, in the axis rect's row (row 1 when there is a title row).
+        const int row = m_plot->plotLayout()->rowCount() - 1;
+        m_plot->plotLayout()->addElement(row, 1, m_colorScale);
+        m_colorScale->setType(QCPAxis::atRight);
+        m_colorMap->setColorScale(m_colorScale);
+        m_colorMap->setGradient(QCPColorGradient::gpThermal);
+        m_colorMap->setInterpolate(false);
+        // Keep the colour scale as tall as the plot area.
+        auto* group = new QCPMarginGroup(m_plot);
+        m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+        m_colorScale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    }
+    m_colorMap->setName(data.name);
+    m_colorScale->axis()->setLabel(data.colorLabel);
+    const int nx = std::max(0, data.columns), ny = std::max(0, data.rows);
+    m_colorMap->data()->setSize(nx, ny);
+    m_colorMap->data()->setRange(QCPRange(data.xMin, data.xMax), QCPRange(data.yMin, data.yMax));
+    for (int iy = 0; iy < ny; ++iy) {
+        for (int ix = 0; ix < nx; ++ix) {
+            const std::size_t i = std::size_t(iy) * std::size_t(nx) + std::size_t(ix);
+            m_colorMap->data()->setCell(ix, iy, i < data.values.size() ? data.values[i] : 0.0);
+        }
+    }
+    m_colorMap->rescaleDataRange(true);
+    updateLegend();
+}
+
+bool ChartView::hasHeatmap() const {
+    return m_colorMap != nullptr;
+}
+
+void ChartView::rescale() {
+    m_plot->rescaleAxes();
+    if (m_colorMap) {
+        // Cell centres span the range; widen by half a cell so edge cells show whole.
+        const QCPColorMapData* d = m_colorMap->data();
+        const double hx = d->keySize() > 1 ? d->keyRange().size() / (d->keySize() - 1) / 2 : 0.5;
+        const double hy =
+            d->valueSize() > 1 ? d->valueRange().size() / (d->valueSize() - 1) / 2 : 0.5;
+        m_plot->xAxis->setRange(d->keyRange().lower - hx, d->keyRange().upper + hx);
+        m_plot->yAxis->setRange(d->valueRange().lower - hy, d->valueRange().upper + hy);
+    } else {
+        // A little headroom so the top point and its marker are not cut by the frame.
+        for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
+            if (axis->scaleType() == QCPAxis::stLinear)
+                axis->scaleRange(1.08, axis->range().center());
+        }
+    }
+    m_plot->replot();
+}
+
+bool ChartView::exportTo(const QString& path, int dpi, QString* error) {
+    return exportPlot(*m_plot, path, dpi, error);
+}
+
+QString ChartView::toCsv() const {
+    return plotToCsv(*m_plot);
+}
+
+void ChartView::showExportDialog() {
+    ExportDialog dialog(this);
+    dialog.setBaseName(m_exportBaseName);
+    dialog.setDpi(m_lastDpi);
+    if (dialog.exec() != QDialog::Accepted) return;
+    m_lastDpi = dialog.dpi();
+    QString error;
+    if (!exportTo(dialog.path(), dialog.dpi(), &error)) {
+        QMessageBox::warning(this, tr("Export failed"), error);
+        return;
+    }
+    emit exported(dialog.path());
+}
+
+void ChartView::showContextMenu(const QPoint& pos) {
+    QMenu menu(this);
+    menu.addAction(m_exportAction);
+    menu.addAction(m_resetAction);
+    menu.exec(m_plot->mapToGlobal(pos));
+}
+
+void ChartView::updateLegend() {
+    // A legend only helps once there is more than one curve to tell apart. Top right: falling
+    // curves (losses) leave that corner empty.
+    const bool show = m_plot->graphCount() > 1;
+    m_plot->legend->setVisible(show);
+    if (show)
+        m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+}
+
+QColor ChartView::nextColor() {
+    const int n = int(std::size(kPalette));
+    return kPalette[m_paletteIndex++ % n];
+}
+
+} // namespace llmlab::views

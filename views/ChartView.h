@@ -1,0 +1,83 @@
+// The chart every view in the lab draws with: a QCustomPlot with a small setup API and export.
+#pragma once
+
+#include "ChartData.h"
+
+#include <QColor>
+#include <QWidget>
+
+class QAction;
+class QCPColorMap;
+class QCPColorScale;
+class QCustomPlot;
+
+namespace llmlab::views {
+
+/// A QWidget wrapping one QCustomPlot. Fed plain data (series, heatmaps), never computes it.
+/// Right-click (or exportAction()) exports PNG at a chosen DPI, SVG, PDF or CSV.
+class ChartView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ChartView(QWidget* parent = nullptr);
+    ~ChartView() override;
+
+    /// Removes every series and the heatmap; keeps title and axis labels.
+    void clear();
+    void setTitle(const QString& title);
+    QString title() const;
+    void setAxisLabels(const QString& x, const QString& y);
+    /// Logarithmic axes (for loss curves over steps, say).
+    void setLogX(bool on);
+    void setLogY(bool on);
+
+    /// Adds a series and returns its index; an invalid `color` picks the next palette colour.
+    int addSeries(const SeriesData& data, SeriesStyle style = SeriesStyle::Line,
+                  const QColor& color = QColor());
+    /// Replaces the points of series `index` (a live curve fed with a fresh snapshot).
+    void setSeriesData(int index, const SeriesData& data);
+    int seriesCount() const;
+
+    /// Shows `data` as a colour map with a colour scale beside the axes (one heatmap per chart).
+    void setHeatmap(const HeatmapData& data);
+    bool hasHeatmap() const;
+
+    /// Fits the axes to the data and redraws.
+    void rescale();
+
+    /// Exports by the extension of `path` (.png/.svg/.pdf/.csv); `dpi` for PNG only.
+    bool exportTo(const QString& path, int dpi = 96, QString* error = nullptr);
+    /// The plotted data as CSV (see plotToCsv).
+    QString toCsv() const;
+
+    /// "Export…": opens the export dialog. Put it on a toolbar or a pane's button.
+    QAction* exportAction() const { return m_exportAction; }
+    /// The file name the export dialog offers first (without extension).
+    void setExportBaseName(const QString& name) { m_exportBaseName = name; }
+
+    QCustomPlot* plot() const { return m_plot; }
+
+public slots:
+    /// Asks for a file (format by extension, DPI for PNG) and writes it; errors go to a message
+    /// box.
+    void showExportDialog();
+
+signals:
+    /// After a successful export from the dialog.
+    void exported(const QString& path);
+
+private:
+    void showContextMenu(const QPoint& pos);
+    void updateLegend();
+    QColor nextColor();
+
+    QCustomPlot* m_plot = nullptr;
+    QCPColorMap* m_colorMap = nullptr;
+    QCPColorScale* m_colorScale = nullptr;
+    QAction* m_exportAction = nullptr;
+    QAction* m_resetAction = nullptr;
+    QString m_exportBaseName = QStringLiteral("chart");
+    int m_paletteIndex = 0;
+    int m_lastDpi = 150;
+};
+
+} // namespace llmlab::views
