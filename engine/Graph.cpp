@@ -47,6 +47,7 @@ const char* opName(OpKind op) {
     case OpKind::SumSquares: return "sum_squares";
     case OpKind::AdamW: return "adamw";
     case OpKind::GradEma: return "grad_ema";
+    case OpKind::WriteRows: return "write_rows";
     }
     return "?";
 }
@@ -376,6 +377,20 @@ NodeId Graph::gradEma(NodeId grad, NodeId ema, float alpha, float lambda) {
     p.lambda = lambda;
     const NodeId id = gradOp(OpKind::GradEma, {grad, ema}, G.shape, p);
     m_nodes.back().alsoWrites = {1};
+    return id;
+}
+
+NodeId Graph::writeRows(NodeId dst, NodeId src, NodeId rows) {
+    const Node& D = checked(dst, "write_rows");
+    const Node& S = checked(src, "write_rows");
+    const Node& R = checked(rows, "write_rows");
+    if (D.op != OpKind::State || D.shape.rank() != 2) fail("write_rows writes into a 2-D state node");
+    if (S.shape.rank() != 2 || S.shape.dim(1) != D.shape.dim(1))
+        fail("write_rows: rows of " + S.shape.toString() + " do not fit " + D.shape.toString());
+    if (R.dtype != DType::I32 || R.shape.numel() != S.shape.dim(0))
+        fail("write_rows needs one I32 row index per source row");
+    const NodeId id = gradOp(OpKind::WriteRows, {dst, src, rows}, D.shape);
+    m_nodes.back().outputAliasesInput0 = true;
     return id;
 }
 

@@ -56,6 +56,10 @@ enum class OpKind : std::uint8_t {
     AdamW,           ///< in place: (param, grad, m, v, scalars [4] [, normSq [1]]) -> param
     GradEma,         ///< (grad, ema) -> grad + lambda * ema', ema' = alpha ema + (1-alpha) grad
                      ///< written back into ema in place (Grokfast)
+
+    // Inference with a KV cache.
+    WriteRows,       ///< in place: (dst State [R, C], src [T, C], rows I32 [T]) -> dst with
+                     ///< dst[rows[t]] = src[t]; a row outside [0, R) is skipped
 };
 
 /// The two RoPE layouts: pairs (2i, 2i+1) as in GGUF/llama2.c, or halves (i, i+hd/2) as in HF.
@@ -152,6 +156,9 @@ public:
     NodeId adamw(NodeId param, NodeId grad, NodeId m, NodeId v, NodeId scalars, NodeId normSq,
                  const OpParams& params);
     NodeId gradEma(NodeId grad, NodeId ema, float alpha, float lambda);
+    /// Writes src's rows into the state node `dst` at `rows` (a KV cache); later readers of the
+    /// cache must take the returned node, which is `dst` after the write.
+    NodeId writeRows(NodeId dst, NodeId src, NodeId rows);
 
     /// Marks a node as readable after a run (outputs must be captured too).
     void capture(NodeId id);

@@ -5,7 +5,11 @@ llmlab_add_test(tst_graph SOURCES tst_graph.cpp)
 # One CTest entry per op, so each op's Vulkan-vs-CPU comparison is listed and reported alone.
 llmlab_add_test(tst_ops SOURCES tst_ops.cpp NO_CTEST)
 foreach(fn matmul add mul scale embedding rms_norm layer_norm rope softmax attn_scores
-           attn_values attention silu gelu relu swiglu everyOpIsTested)
+           attn_values attention silu gelu relu swiglu
+           relu_grad gelu_grad silu_grad softmax_grad rms_norm_grad layer_norm_grad column_sum
+           embedding_grad attn_scores_grad_q attn_scores_grad_k attn_values_grad_p
+           attn_values_grad_v cross_entropy cross_entropy_grad sum_squares adamw grad_ema
+           everyOpIsTested)
     add_test(NAME vulkan_op_${fn} COMMAND tst_ops ${fn})
     set_tests_properties(vulkan_op_${fn} PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}"
                          TIMEOUT 300 LABELS "vulkan")
@@ -16,3 +20,6 @@ llmlab_add_test(tst_autodiff SOURCES tst_autodiff.cpp)
 llmlab_add_test(tst_training SOURCES tst_training.cpp TIMEOUT 900)
 set_property(TEST tst_training APPEND PROPERTY ENVIRONMENT "LLMLAB_CLI=$<TARGET_FILE:llmlab-cli>")
 add_dependencies(tst_training llmlab-cli)
+
+# Whole models against other implementations' references.
+llmlab_add_test(tst_golden SOURCES tst_golden.cpp LIBS nlohmann_json::nlohmann_json TIMEOUT 600)

@@ -3,6 +3,7 @@
 #include "CpuGradOps.h"
 #include "CpuOps.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -266,6 +267,16 @@ private:
         case OpKind::GradEma:
             cpu::gradEma(in(n, 0), mutableIn(n, 1), out, count, p.alpha, p.lambda);
             return;
+        case OpKind::WriteRows: {
+            const Shape& src = inNode(n, 1).shape;
+            const std::int64_t cols = src.dim(1);
+            const std::int32_t* rows = ints(n, 2);
+            for (std::int64_t t = 0; t < src.dim(0); ++t) {
+                if (rows[t] < 0 || rows[t] >= n.shape.dim(0)) continue;
+                std::copy(in(n, 1) + t * cols, in(n, 1) + (t + 1) * cols, out + rows[t] * cols);
+            }
+            return;
+        }
         default: break;
         }
         throw std::logic_error(std::string("cpu backend: unknown op ") + opName(n.op));

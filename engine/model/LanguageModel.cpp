@@ -1,0 +1,246 @@
+#include "LanguageModel.h"
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+namespace llmlab {
+
+namespace {
+
+std::string blk(int layer, const std::string& rest) {
+    return "blk." + std::to_string(layer) + "." + rest;
+}
+
+// One compiled forward pass for T tokens.
+struct Plan {
+    int tokens = 0;
+    Graph graph;
+    NodeId ids = -1, positions = -1, mask = -1, logits = -1;
+    std::vector<NodeId> kCache, vCache; // state nodes
+    std::vector<NodeId> attention, residual, lens;
+    std::unique_ptr<Executable> exe;
+};
+
+} // namespace
+
+struct InferenceSession::Impl {
+    std::map<std::string, Tensor> weights; // canonical name -> tensor in [out, in] layout
+    std::unique_ptr<Plan> decode;          // T = 1
+    std::unique_ptr<Plan> prefill;         // the last prompt length
+    Plan* cacheOwner = nullptr;            // the plan whose state holds the live KV cache
+};
+
+namespace {
+
+// A tensor the forward pass needs, in [out, in] layout; GPT-2's Conv1D matrices are stored
+// [in, out] in Hugging Face files and are transposed here once (a copy).
+Tensor loadWeight(const ModelFile& file, const std::string& name) {
+    const TensorInfo* info = file.find(name);
+    if (!info) throw std::runtime_error(file.path() + ": tensor '" + name + "' is missing");
+    Tensor t = file.tensor(name);
+    if (!info->transposed || t.shape().rank() != 2) return t;
+    const std::vector<float> v = t.toFloats();
+    const std::int64_t rows = t.shape().dim(0), cols = t.shape().dim(1);
+    std::vector<float> out(v.size());
+    for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t c = 0; c < cols; ++c) out[std::size_t(c * rows + r)] = v[std::size_t(r * cols + c)];
+    return Tensor::fromFloats(Shape{cols, rows}, out);
+}
+
+// Rows [first, first + count) of a 2-D (or 1-D) tensor, as a copy in F32.
+Tensor sliceRows(const Tensor& t, std::int64_t first, std::int64_t count) {
+    const std::vector<float> v = t.toFloats();
+    const std::int64_t cols = t.shape().rank() == 2 ? t.shape().dim(1) : 1;
+    std::vector<float> out(v.begin() + first * cols, v.begin() + (first + count) * cols);
+    return t.shape().rank() == 2 ? Tensor::fromFloats(Shape{count, cols}, out)
+                                 : Tensor::fromFloats(Shape{count}, out);
+}
+
+} // namespace
+
+InferenceSession::InferenceSession(std::shared_ptr<const ModelFile> model, Backend& backend,
+                                   int maxContext, CaptureOptions captures)
+    : m_model(std::move(model)), m_backend(backend), m_maxContext(maxContext),
+      m_options(captures), m_impl(std::make_unique<Impl>()) {
+    const ModelSpec& s = spec();
+    const std::string& path = m_model->path();
+    if (s.family != ModelFamily::Llama && s.family != ModelFamily::Qwen2 &&
+        s.family != ModelFamily::Gpt2)
+        throw std::runtime_error(path + ": running " + std::string(familyName(s.family)) +
+                                 " models is not supported (llama, qwen2 and gpt2 are)");
+    if (s.layers <= 0 || s.width <= 0 || s.heads <= 0 || s.vocab <= 0)
+        throw std::runtime_error(path + ": the file does not state the model's shape");
+    if (s.context > 0) m_maxContext = std::min(m_maxContext, s.context);
+    for (const TensorInfo& t : m_model->tensors()) m_impl->weights[t.name] = loadWeight(*m_model, t.name);
+    // GPT-2 keeps q, k and v in one matrix: split it into three [width, width] blocks.
+    if (s.family == ModelFamily::Gpt2) {
+        for (int l = 0; l < s.layers; ++l) {
+            for (const char* part : {"weight", "bias"}) {
+                const std::string name = blk(l, std::string("attn_qkv.") + part);
+                const auto it = m_impl->weights.find(name);
+                if (it == m_impl->weights.end())
+                    throw std::runtime_error(path + ": tensor '" + name + "' is missing");
+                const char* names[] = {"attn_q.", "attn_k.", "attn_v."};
+                for (int i = 0; i < 3; ++i)
+                    m_impl->weights[blk(l, std::string(names[i]) + part)] =
+                        sliceRows(it->second, std::int64_t(i) * s.width, s.width);
+            }
+        }
+    }
+}
+
+InferenceSession::~InferenceSession() = default;
+
+const ModelSpec& InferenceSession::spec() const { return m_model->spec(); }
+
+namespace {
+
+std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, Tensor>& w,
+                                const std::string& path, int tokens, int context,
+                                const CaptureOptions& cap) {
+    auto plan = std::make_unique<Plan>();
+    plan->tokens = tokens;
+    Graph& g = plan->graph;
+    std::map<std::string, NodeId> constants;
+    auto W = [&](const std::string& name) {
+        const auto found = constants.find(name);
+        if (found != constants.end()) return found->second;
+        const auto it = w.find(name);
+        if (it == w.end()) throw std::runtime_error(path + ": tensor '" + name + "' is missing");
+        return constants[name] = g.constant(name, it->second);
+    };
+    auto has = [&](const std::string& name) { return w.count(name) > 0; };
+    const bool gpt2 = s.family == ModelFamily::Gpt2;
+    auto norm = [&](NodeId x, const std::string& prefix) {
+        return s.norm == NormKind::LayerNorm
+                   ? g.layerNorm(x, W(prefix + ".weight"), W(prefix + ".bias"), s.normEps)
+                   : g.rmsNorm(x, W(prefix + ".weight"), s.normEps);
+    };
+    // x W^T (+ b): weights are [out, in].
+    auto linear = [&](NodeId x, const std::string& prefix) {
+        NodeId y = g.matmul(x, W(prefix + ".weight"), true);
+        return has(prefix + ".bias") ? g.add(y, W(prefix + ".bias")) : y;
+    };
+
+    const int T = tokens;
+    const int hd = s.headDim > 0 ? s.headDim : s.width / s.heads;
+    const int kvHeads = s.kvHeads > 0 ? s.kvHeads : s.heads;
+    plan->ids = g.input("tokens", Shape{T}, DType::I32);
+    plan->positions = g.input("positions", Shape{T}, DType::I32);
+    // Additive mask [T, context]: 0 where key j <= the query's position, -inf elsewhere
+    // (cache rows not written yet, and the future).
+    plan->mask = g.input("mask", Shape{T, context});
+    NodeId x = g.embedding(W("token_embd.weight"), plan->ids);
+    if (gpt2) x = g.add(x, g.embedding(W("position_embd.weight"), plan->positions));
+    const NodeId unembed = W(has("output.weight") ? "output.weight" : "token_embd.weight");
+    auto finalLogits = [&](NodeId residual) {
+        return g.matmul(norm(residual, "output_norm"), unembed, true);
+    };
+
+    for (int l = 0; l < s.layers; ++l) {
+        const NodeId h = norm(x, blk(l, "attn_norm"));
+        NodeId q = linear(h, blk(l, "attn_q"));
+        NodeId k = linear(h, blk(l, "attn_k"));
+        const NodeId v = linear(h, blk(l, "attn_v"));
+        if (s.positions == PositionKind::Rope) {
+            q = g.rope(q, plan->positions, s.heads, hd, s.ropeTheta, s.ropeLayout, s.ropeDims);
+            k = g.rope(k, plan->positions, kvHeads, hd, s.ropeTheta, s.ropeLayout, s.ropeDims);
+        }
+        const NodeId kc = g.state(blk(l, "k_cache"), Shape{context, std::int64_t(kvHeads) * hd});
+        const NodeId vc = g.state(blk(l, "v_cache"), Shape{context, std::int64_t(kvHeads) * hd});
+        plan->kCache.push_back(kc);
+        plan->vCache.push_back(vc);
+        const NodeId kAll = g.writeRows(kc, k, plan->positions);
+        const NodeId vAll = g.writeRows(vc, v, plan->positions);
+        const AttentionNodes a = g.attention(q, kAll, vAll, s.heads, kvHeads, hd, false, plan->mask);
+        if (cap.attention) {
+            g.capture(a.probs);
+            plan->attention.push_back(a.probs);
+        }
+        x = g.add(x, linear(a.output, blk(l, "attn_output")));
+        const NodeId h2 = norm(x, blk(l, "ffn_norm"));
+        NodeId m;
+        if (s.activation == Activation::SwiGlu)
+            m = g.swiglu(linear(h2, blk(l, "ffn_gate")), linear(h2, blk(l, "ffn_up")));
+        else if (s.activation == Activation::Relu)
+            m = g.relu(linear(h2, blk(l, "ffn_up")));
+        else
+            m = g.gelu(linear(h2, blk(l, "ffn_up")));
+        x = g.add(x, linear(m, blk(l, "ffn_down")));
+        if (cap.residual) {
+            g.capture(x);
+            plan->residual.push_back(x);
+        }
+        if (cap.logitLens) {
+            const NodeId lens = l + 1 < s.layers ? finalLogits(x) : -1;
+            if (lens >= 0) g.capture(lens);
+            plan->lens.push_back(lens); // the last layer's lens is the model's own output
+        }
+    }
+    plan->logits = finalLogits(x);
+    g.capture(plan->logits);
+    if (cap.logitLens) plan->lens.back() = plan->logits;
+    return plan;
+}
+
+} // namespace
+
+std::vector<float> InferenceSession::prefill(std::span<const std::int32_t> tokens) {
+    return run(tokens);
+}
+
+std::vector<float> InferenceSession::decode(std::int32_t token) {
+    return run(std::span<const std::int32_t>(&token, 1));
+}
+
+std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens) {
+    const int T = int(tokens.size());
+    if (T == 0) return {};
+    if (m_position + T > m_maxContext)
+        throw std::length_error("the context is full (" + std::to_string(m_maxContext) +
+                                " tokens): start a new conversation");
+    for (std::int32_t id : tokens)
+        if (id < 0 || id >= spec().vocab)
+            throw std::out_of_range("token id " + std::to_string(id) + " is outside the vocabulary");
+    Impl& I = *m_impl;
+    std::unique_ptr<Plan>& slot = T == 1 ? I.decode : I.prefill;
+    if (!slot || slot->tokens != T) {
+        if (slot && I.cacheOwner == slot.get()) I.cacheOwner = nullptr; // (cache is re-sent below)
+        auto plan = buildPlan(spec(), I.weights, m_model->path(), T, m_maxContext, m_options);
+        plan->exe = m_backend.compile(plan->graph);
+        slot = std::move(plan);
+    }
+    Plan& p = *slot;
+    // The KV cache lives in one plan's state; hand it over when the other plan runs.
+    if (I.cacheOwner && I.cacheOwner != &p && m_position > 0)
+        for (std::size_t l = 0; l < p.kCache.size(); ++l) {
+            p.exe->setInput(p.kCache[l], std::span<const float>(I.cacheOwner->exe->read(I.cacheOwner->kCache[l])));
+            p.exe->setInput(p.vCache[l], std::span<const float>(I.cacheOwner->exe->read(I.cacheOwner->vCache[l])));
+        }
+    I.cacheOwner = &p;
+
+    std::vector<std::int32_t> pos(std::size_t(T), 0);
+    std::vector<float> mask(std::size_t(T) * std::size_t(m_maxContext),
+                            -std::numeric_limits<float>::infinity());
+    for (int t = 0; t < T; ++t) {
+        pos[std::size_t(t)] = m_position + t;
+        for (int j = 0; j <= m_position + t; ++j) mask[std::size_t(t) * std::size_t(m_maxContext) + std::size_t(j)] = 0.0f;
+    }
+    p.exe->setInput(p.ids, tokens);
+    p.exe->setInput(p.positions, std::span<const std::int32_t>(pos));
+    p.exe->setInput(p.mask, std::span<const float>(mask));
+    p.exe->run();
+    m_position += T;
+
+    m_captures = {};
+    m_captures.tokens = T;
+    m_captures.context = m_maxContext;
+    for (NodeId id : p.attention) m_captures.attention.push_back(p.exe->read(id));
+    for (NodeId id : p.residual) m_captures.residual.push_back(p.exe->read(id));
+    for (NodeId id : p.lens) m_captures.logitLens.push_back(p.exe->read(id));
+    return p.exe->read(p.logits);
+}
+
+} // namespace llmlab

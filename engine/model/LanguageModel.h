@@ -1,0 +1,68 @@
+// Running an opened model: the forward pass of the llama, qwen2 and gpt2 families as graphs,
+// prompt processing in one batch, then token-by-token decoding with a KV cache.
+#pragma once
+
+#include "Backend.h"
+#include "formats/ModelFile.h"
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace llmlab {
+
+/// What a run keeps besides the logits (each costs time and memory, so none by default).
+struct CaptureOptions {
+    bool attention = false; ///< probabilities per layer: [heads, T, context]
+    bool residual = false;  ///< residual stream after each block: [T, width]
+    bool logitLens = false; ///< final-norm + unembedding of every block's residual: [T, vocab]
+};
+
+/// What the last prefill/decode call captured.
+struct ForwardCaptures {
+    int tokens = 0;  ///< T of the last call
+    int context = 0; ///< key positions each attention row spans (the cache size)
+    std::vector<std::vector<float>> attention; ///< per layer
+    std::vector<std::vector<float>> residual;  ///< per layer
+    std::vector<std::vector<float>> logitLens; ///< per layer
+};
+
+/// One conversation's state on one backend: the KV cache and the position reached.
+class InferenceSession {
+public:
+    /// `model` must outlive the session. Throws std::runtime_error for an unsupported model
+    /// (family, missing tensors) with a readable sentence.
+    InferenceSession(std::shared_ptr<const ModelFile> model, Backend& backend,
+                     int maxContext = 512, CaptureOptions captures = {});
+    ~InferenceSession();
+
+    const ModelSpec& spec() const;
+    int position() const { return m_position; }
+    int maxContext() const { return m_maxContext; }
+
+    /// Runs `tokens` at the next positions in one batch; returns the logits of every token
+    /// [T, vocab]. Throws std::length_error when the context would overflow.
+    std::vector<float> prefill(std::span<const std::int32_t> tokens);
+    /// One token; returns its logits [vocab].
+    std::vector<float> decode(std::int32_t token);
+    /// Forgets the conversation (position 0, cache unused).
+    void reset() { m_position = 0; }
+
+    const ForwardCaptures& captures() const { return m_captures; }
+
+    struct Impl;
+
+private:
+    std::vector<float> run(std::span<const std::int32_t> tokens);
+
+    std::shared_ptr<const ModelFile> m_model;
+    Backend& m_backend;
+    int m_maxContext;
+    CaptureOptions m_options;
+    int m_position = 0;
+    ForwardCaptures m_captures;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace llmlab
