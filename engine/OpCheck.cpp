@@ -17,11 +17,16 @@ std::vector<float> randomValues(std::mt19937_64& rng, std::int64_t n, float lo =
     return v;
 }
 
-/// A single-op graph with its inputs' values, and the nodes to compare.
+using FloatValues = std::vector<std::pair<NodeId, std::vector<float>>>;
+
+/// A single-op graph with its inputs' values, and the nodes to compare (after the last run).
 struct OpGraph {
     Graph graph;
-    std::vector<std::pair<NodeId, std::vector<float>>> floatInputs;
+    FloatValues floatInputs; ///< before the first run (inputs, parameters or states)
     std::vector<std::pair<NodeId, std::vector<std::int32_t>>> intInputs;
+    /// Ops that keep state between runs (AdamW, GradEma) run again once per entry, after
+    /// setting the values it lists.
+    std::vector<FloatValues> laterRuns;
     std::vector<NodeId> outputs;
 };
 
@@ -56,6 +61,160 @@ NodeId addPositions(OpGraph& g, std::mt19937_64& rng, std::int64_t tokens) {
     return id;
 }
 
+/// The shape given by all of a case's dims (rank 1 to 4).
+Shape shapeOf(const OpCase& c) {
+    const auto& d = c.dims;
+    switch (d.size()) {
+    case 1: return Shape{d[0]};
+    case 2: return Shape{d[0], d[1]};
+    case 3: return Shape{d[0], d[1], d[2]};
+    case 4: return Shape{d[0], d[1], d[2], d[3]};
+    default: throw std::invalid_argument("op case '" + c.label() + "' needs 1 to 4 dimensions");
+    }
+}
+
+NodeId addInts(OpGraph& g, std::mt19937_64& rng, const std::string& name, std::int64_t count,
+               std::int32_t lo, std::int32_t hi) {
+    NodeId id = g.graph.input(name, Shape{count}, DType::I32);
+    std::uniform_int_distribution<std::int32_t> dist(lo, hi);
+    std::vector<std::int32_t> v(static_cast<std::size_t>(count));
+    for (auto& x : v) x = dist(rng);
+    g.intInputs.emplace_back(id, v);
+    return id;
+}
+
+/// The gradient ops, cross entropy and the optimiser steps; -1 when `c.op` is none of them.
+NodeId buildTrainingOp(OpGraph& g, const OpCase& c, std::mt19937_64& rng) {
+    Graph& G = g.graph;
+    const std::string& op = c.op;
+    const std::string& var = c.variant;
+    if (op == "relu_grad" || op == "gelu_grad" || op == "silu_grad") {
+        const std::int64_t n = dimAt(c, 0);
+        NodeId dy = addInput(g, rng, "dy", Shape{n});
+        NodeId x = G.input("x", Shape{n});
+        g.floatInputs.emplace_back(x, randomValues(rng, n, -8, 8)); // the tails too
+        const OpKind kind = op == "relu_grad"   ? OpKind::ReluGrad
+                            : op == "gelu_grad" ? OpKind::GeluGrad
+                                                : OpKind::SiluGrad;
+        return G.gradOp(kind, {dy, x}, Shape{n});
+    }
+    if (op == "softmax_grad") {
+        const Shape shape{dimAt(c, 0), dimAt(c, 1), dimAt(c, 2)};
+        NodeId dy = addInput(g, rng, "dy", shape);
+        NodeId y = G.input("y", shape);
+        g.floatInputs.emplace_back(y, randomValues(rng, shape.numel(), 0, 1));
+        OpParams p;
+        p.scale = 3.0f;
+        return G.gradOp(OpKind::SoftmaxGrad, {dy, y}, shape, p);
+    }
+    if (op == "rms_norm_grad" || op == "layer_norm_grad") {
+        const Shape shape{dimAt(c, 0), dimAt(c, 1)};
+        NodeId dy = addInput(g, rng, "dy", shape);
+        NodeId x = addInput(g, rng, "x", shape);
+        NodeId w = addWeight(g, rng, "w", Shape{shape.dim(1)}, false, 0.5f, 1.5f);
+        OpParams p;
+        p.eps = 1e-5f;
+        return G.gradOp(op == "rms_norm_grad" ? OpKind::RmsNormGrad : OpKind::LayerNormGrad,
+                        {dy, x, w}, shape, p);
+    }
+    if (op == "column_sum")
+        return G.columnSum(addInput(g, rng, "x", Shape{dimAt(c, 0), dimAt(c, 1)}));
+    if (op == "embedding_grad") {
+        const std::int64_t vocab = dimAt(c, 0), dim = dimAt(c, 1), tokens = dimAt(c, 2);
+        NodeId dy = addInput(g, rng, "dy", Shape{tokens, dim});
+        // Repeated ids (several tokens add into one row) and a few out of range (dropped).
+        NodeId ids = addInts(g, rng, "ids", tokens, -2, std::int32_t(vocab) + 1);
+        OpParams p;
+        p.rows = vocab;
+        return G.gradOp(OpKind::EmbeddingGrad, {dy, ids}, Shape{vocab, dim}, p);
+    }
+    if (op.rfind("attn_scores_grad", 0) == 0 || op.rfind("attn_values_grad", 0) == 0) {
+        const std::int64_t tq = dimAt(c, 0), tk = dimAt(c, 1);
+        const int heads = int(dimAt(c, 2)), kvHeads = int(dimAt(c, 3)), hd = int(dimAt(c, 4));
+        const std::int64_t b = c.dims.size() > 5 ? c.dims[5] : 1;
+        const Shape scores{b * heads, tq, tk};
+        const Shape qShape{b * tq, std::int64_t(heads) * hd};
+        const Shape kShape{b * tk, std::int64_t(kvHeads) * hd};
+        OpParams p;
+        p.heads = heads;
+        p.kvHeads = kvHeads;
+        p.headDim = hd;
+        p.batch = int(b);
+        p.scale = 1.0f / std::sqrt(float(hd));
+        if (op == "attn_scores_grad_q")
+            return G.gradOp(OpKind::AttnScoresGradQ,
+                            {addInput(g, rng, "dScores", scores), addInput(g, rng, "k", kShape)},
+                            qShape, p);
+        if (op == "attn_scores_grad_k")
+            return G.gradOp(OpKind::AttnScoresGradK,
+                            {addInput(g, rng, "dScores", scores), addInput(g, rng, "q", qShape)},
+                            kShape, p);
+        if (op == "attn_values_grad_p")
+            return G.gradOp(OpKind::AttnValuesGradP,
+                            {addInput(g, rng, "dOut", qShape), addInput(g, rng, "v", kShape)},
+                            scores, p);
+        return G.gradOp(OpKind::AttnValuesGradV,
+                        {addInput(g, rng, "dOut", qShape), addInput(g, rng, "probs", scores)},
+                        kShape, p);
+    }
+    if (op == "cross_entropy" || op == "cross_entropy_grad") {
+        const std::int64_t rows = dimAt(c, 0), vocab = dimAt(c, 1);
+        NodeId logits = G.input("logits", Shape{rows, vocab});
+        g.floatInputs.emplace_back(logits, randomValues(rng, rows * vocab, -4, 4));
+        // Labels -1 and V are outside [0, V): a zero loss and a zero gradient row.
+        NodeId labels = addInts(g, rng, "labels", rows, -1, std::int32_t(vocab));
+        return op == "cross_entropy" ? G.crossEntropy(logits, labels)
+                                     : G.crossEntropyGrad(logits, labels, 1.0f / float(rows));
+    }
+    if (op == "sum_squares") return G.sumSquares(addInput(g, rng, "x", shapeOf(c)));
+    if (op == "adamw") {
+        // Two steps with different gradients and scalars: the second reads the moments the
+        // first wrote, so param, m and v after it check that they persist between runs.
+        const Shape shape = shapeOf(c);
+        const bool clip = var.find("clip") != std::string::npos;
+        NodeId param =
+            G.parameter("param", Tensor::fromFloats(shape, randomValues(rng, shape.numel())));
+        NodeId grad = addInput(g, rng, "grad", shape);
+        NodeId m = G.state("m", shape);
+        NodeId v = G.state("v", shape);
+        NodeId scalars = G.input("scalars", Shape{kAdamWScalars});
+        NodeId normSq = clip ? G.input("normSq", Shape{1}) : -1;
+        OpParams p;
+        p.eps = 1e-8f;
+        p.weightDecay = var.find("decay") != std::string::npos ? 0.1f : 0.0f;
+        p.clipNorm = clip ? 1.0f : 0.0f;
+        const NodeId out = G.adamw(param, grad, m, v, scalars, normSq, p);
+        auto stepScalars = [&](float lr, int t) {
+            return std::vector<float>{lr, float(1.0 / (1.0 - std::pow(double(p.beta1), t))),
+                                      float(1.0 / (1.0 - std::pow(double(p.beta2), t))), 0.0f};
+        };
+        g.floatInputs.emplace_back(scalars, stepScalars(1e-2f, 1));
+        if (var.find("resume") != std::string::npos) { // as when loading a checkpoint
+            g.floatInputs.emplace_back(param, randomValues(rng, shape.numel()));
+            g.floatInputs.emplace_back(m, randomValues(rng, shape.numel(), -0.1f, 0.1f));
+            g.floatInputs.emplace_back(v, randomValues(rng, shape.numel(), 0.0f, 0.01f));
+        }
+        FloatValues second = {{grad, randomValues(rng, shape.numel())},
+                              {scalars, stepScalars(5e-3f, 2)}};
+        if (clip) { // clipped by 1/3 in the first step, not in the second
+            g.floatInputs.emplace_back(normSq, std::vector<float>{9.0f});
+            second.emplace_back(normSq, std::vector<float>{0.25f});
+        }
+        g.laterRuns.push_back(std::move(second));
+        g.outputs = {param, m, v}; // readable without capture, as parameters and states are
+        return out;
+    }
+    if (op == "grad_ema") {
+        const Shape shape = shapeOf(c);
+        NodeId grad = addInput(g, rng, "grad", shape);
+        NodeId ema = G.state("ema", shape);
+        g.laterRuns.push_back({{grad, randomValues(rng, shape.numel())}});
+        g.outputs = {ema};
+        return G.gradEma(grad, ema, 0.9f, 2.0f);
+    }
+    return -1;
+}
+
 OpGraph buildOpGraph(const OpCase& c, std::uint64_t seed) {
     OpGraph g;
     std::mt19937_64 rng(seed);
@@ -66,10 +225,11 @@ OpGraph buildOpGraph(const OpCase& c, std::uint64_t seed) {
     if (op == "matmul") {
         const std::int64_t m = dimAt(c, 0), k = dimAt(c, 1), n = dimAt(c, 2);
         const bool transB = var.find("transB") != std::string::npos;
-        NodeId a = addInput(g, rng, "a", Shape{m, k});
+        const bool transA = var.find("transA") != std::string::npos;
+        NodeId a = addInput(g, rng, "a", transA ? Shape{k, m} : Shape{m, k});
         NodeId b = addWeight(g, rng, "b", transB ? Shape{n, k} : Shape{k, n},
                              var.find("f16") != std::string::npos);
-        out = G.matmul(a, b, transB);
+        out = G.matmul(a, b, transB, transA);
     } else if (op == "add" || op == "mul") {
         const std::int64_t rows = dimAt(c, 0), cols = dimAt(c, 1);
         NodeId a = addInput(g, rng, "a", Shape{rows, cols});
@@ -116,19 +276,23 @@ OpGraph buildOpGraph(const OpCase& c, std::uint64_t seed) {
     } else if (op == "attn_scores" || op == "attn_values" || op == "attention") {
         const std::int64_t tq = dimAt(c, 0), tk = dimAt(c, 1);
         const int heads = int(dimAt(c, 2)), kvHeads = int(dimAt(c, 3)), hd = int(dimAt(c, 4));
+        const int b = c.dims.size() > 5 ? int(c.dims[5]) : 1; // sequences in the batch
+        const Shape qShape{b * tq, std::int64_t(heads) * hd};
+        const Shape kShape{b * tk, std::int64_t(kvHeads) * hd};
         if (op == "attn_scores") {
-            NodeId q = addInput(g, rng, "q", Shape{tq, std::int64_t(heads) * hd});
-            NodeId k = addInput(g, rng, "k", Shape{tk, std::int64_t(kvHeads) * hd});
-            out = G.attnScores(q, k, heads, kvHeads, hd, 1.0f / std::sqrt(float(hd)));
+            NodeId q = addInput(g, rng, "q", qShape);
+            NodeId k = addInput(g, rng, "k", kShape);
+            out = G.attnScores(q, k, heads, kvHeads, hd, 1.0f / std::sqrt(float(hd)), b);
         } else if (op == "attn_values") {
-            NodeId p = addInput(g, rng, "probs", Shape{heads, tq, tk});
-            NodeId v = addInput(g, rng, "v", Shape{tk, std::int64_t(kvHeads) * hd});
-            out = G.attnValues(p, v, heads, kvHeads, hd);
+            NodeId p = addInput(g, rng, "probs", Shape{b * heads, tq, tk});
+            NodeId v = addInput(g, rng, "v", kShape);
+            out = G.attnValues(p, v, heads, kvHeads, hd, b);
         } else {
-            NodeId q = addInput(g, rng, "q", Shape{tq, std::int64_t(heads) * hd});
-            NodeId k = addInput(g, rng, "k", Shape{tk, std::int64_t(kvHeads) * hd});
-            NodeId v = addInput(g, rng, "v", Shape{tk, std::int64_t(kvHeads) * hd});
-            AttentionNodes a = G.attention(q, k, v, heads, kvHeads, hd, var == "causal");
+            NodeId q = addInput(g, rng, "q", qShape);
+            NodeId k = addInput(g, rng, "k", kShape);
+            NodeId v = addInput(g, rng, "v", kShape);
+            AttentionNodes a =
+                G.attention(q, k, v, heads, kvHeads, hd, var == "causal", -1, 0.0f, b);
             G.capture(a.probs);
             g.outputs.push_back(a.probs);
             out = a.output;
@@ -143,6 +307,8 @@ OpGraph buildOpGraph(const OpCase& c, std::uint64_t seed) {
         NodeId gate = G.input("gate", Shape{n});
         g.floatInputs.emplace_back(gate, randomValues(rng, n, -8, 8));
         out = G.swiglu(gate, addInput(g, rng, "up", Shape{n}));
+    } else if ((out = buildTrainingOp(g, c, rng)) >= 0) {
+        // a training op
     } else {
         throw std::invalid_argument("op check: unknown op '" + op + "'");
     }
@@ -156,6 +322,10 @@ std::vector<std::vector<float>> runOn(Backend& backend, const OpGraph& g) {
     for (const auto& [id, v] : g.floatInputs) exe->setInput(id, std::span<const float>(v));
     for (const auto& [id, v] : g.intInputs) exe->setInput(id, std::span<const std::int32_t>(v));
     exe->run();
+    for (const FloatValues& values : g.laterRuns) {
+        for (const auto& [id, v] : values) exe->setInput(id, std::span<const float>(v));
+        exe->run();
+    }
     std::vector<std::vector<float>> outs;
     for (NodeId id : g.outputs) outs.push_back(exe->read(id));
     return outs;
@@ -198,6 +368,56 @@ std::vector<OpCase> standardOpCases() {
         {"gelu", {1}, ""},                  {"gelu", {7919}, ""},
         {"relu", {1}, ""},                  {"relu", {7919}, ""},
         {"swiglu", {1}, ""},                {"swiglu", {7919}, ""},
+
+        // Training: transposed-a matmul (weight gradients), batched attention, gradient ops,
+        // loss and optimiser. Attention dims: Tq, Tk, heads, KV heads, head dim[, batch].
+        {"matmul", {1, 1, 1}, "transA"},    {"matmul", {7, 13, 5}, "transA"},
+        {"matmul", {257, 129, 65}, "transA"}, {"matmul", {64, 300, 64}, "transA"},
+        {"attn_scores", {7, 13, 6, 2, 10, 3}, "batch"},
+        {"attn_values", {7, 13, 6, 2, 10, 3}, "batch"},
+        {"attention", {9, 9, 4, 2, 12, 3}, "causal"},
+        {"relu_grad", {1}, ""},             {"relu_grad", {7919}, ""},
+        {"gelu_grad", {1}, ""},             {"gelu_grad", {7919}, ""},
+        {"silu_grad", {1}, ""},             {"silu_grad", {7919}, ""},
+        {"softmax_grad", {1, 1, 1}, ""},    {"softmax_grad", {3, 7, 13}, ""},
+        {"softmax_grad", {4, 65, 129}, ""}, {"softmax_grad", {1, 3, 3000}, ""},
+        // Not 1x1 for rms_norm_grad: with one column dx = dy w eps / (x^2 + eps) comes from
+        // cancelling two terms equal to ~1e-4 relative, which F32 cannot resolve (the CPU
+        // reference works in double); a row of two already is well conditioned.
+        {"rms_norm_grad", {1, 2}, ""},      {"rms_norm_grad", {7, 13}, ""},
+        {"rms_norm_grad", {257, 129}, ""},  {"rms_norm_grad", {3, 5000}, ""},
+        {"layer_norm_grad", {1, 1}, ""},    {"layer_norm_grad", {7, 13}, ""},
+        {"layer_norm_grad", {257, 129}, ""}, {"layer_norm_grad", {3, 5000}, ""},
+        {"column_sum", {1, 1}, ""},         {"column_sum", {7, 13}, ""},
+        {"column_sum", {257, 129}, ""},     {"column_sum", {3000, 5}, ""},
+        {"embedding_grad", {1, 1, 1}, ""},  {"embedding_grad", {37, 13, 11}, ""},
+        {"embedding_grad", {512, 64, 257}, ""}, {"embedding_grad", {5, 7, 300}, ""},
+        {"attn_scores_grad_q", {1, 1, 1, 1, 1}, ""},
+        {"attn_scores_grad_q", {7, 13, 6, 2, 10}, ""},
+        {"attn_scores_grad_q", {65, 129, 8, 4, 48}, ""},
+        {"attn_scores_grad_q", {7, 13, 6, 2, 10, 3}, "batch"},
+        {"attn_scores_grad_k", {1, 1, 1, 1, 1}, ""},
+        {"attn_scores_grad_k", {7, 13, 6, 2, 10}, ""},
+        {"attn_scores_grad_k", {65, 129, 8, 4, 48}, ""},
+        {"attn_scores_grad_k", {7, 13, 6, 2, 10, 3}, "batch"},
+        {"attn_values_grad_p", {1, 1, 1, 1, 1}, ""},
+        {"attn_values_grad_p", {7, 13, 6, 2, 10}, ""},
+        {"attn_values_grad_p", {65, 129, 8, 4, 48}, ""},
+        {"attn_values_grad_p", {7, 13, 6, 2, 10, 3}, "batch"},
+        {"attn_values_grad_v", {1, 1, 1, 1, 1}, ""},
+        {"attn_values_grad_v", {7, 13, 6, 2, 10}, ""},
+        {"attn_values_grad_v", {65, 129, 8, 4, 48}, ""},
+        {"attn_values_grad_v", {7, 13, 6, 2, 10, 3}, "batch"},
+        {"cross_entropy", {1, 1}, ""},      {"cross_entropy", {7, 13}, ""},
+        {"cross_entropy", {257, 129}, ""},  {"cross_entropy", {3, 5000}, ""},
+        {"cross_entropy_grad", {1, 1}, ""}, {"cross_entropy_grad", {7, 13}, ""},
+        {"cross_entropy_grad", {257, 129}, ""}, {"cross_entropy_grad", {3, 5000}, ""},
+        {"sum_squares", {1}, ""},           {"sum_squares", {7, 13}, ""},
+        {"sum_squares", {257, 129}, ""},    {"sum_squares", {1000003}, ""},
+        {"adamw", {1}, ""},                 {"adamw", {7, 13}, "clip"},
+        {"adamw", {257, 129}, "decay resume"}, {"adamw", {33, 5}, "clip decay resume"},
+        {"grad_ema", {1}, ""},              {"grad_ema", {7, 13}, ""},
+        {"grad_ema", {257, 129}, ""},
     };
 }
 

@@ -1,5 +1,6 @@
-// out [Tq, H*hd]: out[i, h*hd + d] = sum_j probs [H, Tq, Tk][h, i, j] * v [Tk, Hkv*hd][j, g*hd + d],
-// g = h / (H/Hkv). One invocation per output, summed over j in order as the CPU reference does.
+// out [B*Tq, H*hd]: out[b*Tq + i, h*hd + d] = sum_j probs [B*H, Tq, Tk][b*H + h, i, j] *
+// v [B*Tk, Hkv*hd][b*Tk + j, g*hd + d], g = h / (H/Hkv). One invocation per output, summed over
+// j in order as the CPU reference does.
 #version 450
 
 layout(local_size_x_id = 0) in;
@@ -15,22 +16,24 @@ layout(push_constant) uniform Push {
     uint kv_heads;
     uint head_dim;
     float scale; // unused; shares the attention push block layout
+    uint batch;
 } p;
 
 void main() {
     const uint width = p.heads * p.head_dim;
-    const uint n = p.tq * width;
+    const uint n = p.batch * p.tq * width;
     const uint group = p.heads / p.kv_heads;
+    const uint vw = p.kv_heads * p.head_dim;
     const uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
     for (uint idx = gl_GlobalInvocationID.x; idx < n; idx += stride) {
-        const uint i = idx / width;
+        const uint row = idx / width;
+        const uint b = row / p.tq, i = row % p.tq;
         const uint h = (idx % width) / p.head_dim;
         const uint d = idx % p.head_dim;
-        const uint pb = (h * p.tq + i) * p.tk;
-        const uint vb = (h / group) * p.head_dim + d;
-        const uint vw = p.kv_heads * p.head_dim;
+        const uint pb = ((b * p.heads + h) * p.tq + i) * p.tk;
+        const uint vb = b * p.tk * vw + (h / group) * p.head_dim + d;
         float acc = 0.0;
-        for (uint j = 0; j < p.tk; ++j) acc += probs[pb + j] * v[j * vw + vb];
+        for (uint j = 0; j < p.tk; ++j) acc += probs[pb + j] * v[vb + j * vw];
         o[idx] = acc;
     }
 }

@@ -1,4 +1,5 @@
-// c [M,N] = a [M,K] x b [K,N]; with -DTRANS_B, b is [N,K] (c = a x b^T).
+// c [M,N] = a [M,K] x b [K,N]; with -DTRANS_B, b is [N,K] (c = a x b^T); with -DTRANS_A, a is
+// [K,M] (c = a^T x b, as weight gradients need). Never both.
 // Tiled: each workgroup computes a TILE_M x TILE_N block of c, walking K in TILE_K-deep slices
 // kept in shared memory; each thread accumulates a MICRO_M x MICRO_N micro-tile in registers.
 // Workgroup size must be (TILE_M / MICRO_M) * (TILE_N / MICRO_N) (set by the backend).
@@ -43,12 +44,21 @@ void main() {
     float b_reg[MICRO_N];
 
     for (uint k0 = 0; k0 < p.k; k0 += TILE_K) {
+#ifdef TRANS_A
+        // a is [K,M]: consecutive threads read consecutive m of one a row
+        for (uint i = tid; i < TILE_M * TILE_K; i += THREADS) {
+            const uint mm = i % TILE_M, kk = i / TILE_M;
+            const uint row = k0 + kk, col = m0 + mm;
+            a_tile[kk * TILE_M + mm] = (row < p.k && col < p.m) ? a[row * p.m + col] : 0.0;
+        }
+#else
         // a slice: consecutive threads read consecutive k of one row (coalesced along K)
         for (uint i = tid; i < TILE_M * TILE_K; i += THREADS) {
             const uint kk = i % TILE_K, mm = i / TILE_K;
             const uint row = m0 + mm, col = k0 + kk;
             a_tile[kk * TILE_M + mm] = (row < p.m && col < p.k) ? a[row * p.k + col] : 0.0;
         }
+#endif
 #ifdef TRANS_B
         // b is [N,K]: consecutive threads read consecutive k of one b row
         for (uint i = tid; i < TILE_N * TILE_K; i += THREADS) {

@@ -78,11 +78,52 @@ private slots:
     void swiglu_data() { addRows("swiglu"); }
     void swiglu() { check(); }
 
+    // Training ops (the adamw and grad_ema cases run twice, checking the state they keep).
+    void relu_grad_data() { addRows("relu_grad"); }
+    void relu_grad() { check(); }
+    void gelu_grad_data() { addRows("gelu_grad"); }
+    void gelu_grad() { check(); }
+    void silu_grad_data() { addRows("silu_grad"); }
+    void silu_grad() { check(); }
+    void softmax_grad_data() { addRows("softmax_grad"); }
+    void softmax_grad() { check(); }
+    void rms_norm_grad_data() { addRows("rms_norm_grad"); }
+    void rms_norm_grad() { check(); }
+    void layer_norm_grad_data() { addRows("layer_norm_grad"); }
+    void layer_norm_grad() { check(); }
+    void column_sum_data() { addRows("column_sum"); }
+    void column_sum() { check(); }
+    void embedding_grad_data() { addRows("embedding_grad"); }
+    void embedding_grad() { check(); }
+    void attn_scores_grad_q_data() { addRows("attn_scores_grad_q"); }
+    void attn_scores_grad_q() { check(); }
+    void attn_scores_grad_k_data() { addRows("attn_scores_grad_k"); }
+    void attn_scores_grad_k() { check(); }
+    void attn_values_grad_p_data() { addRows("attn_values_grad_p"); }
+    void attn_values_grad_p() { check(); }
+    void attn_values_grad_v_data() { addRows("attn_values_grad_v"); }
+    void attn_values_grad_v() { check(); }
+    void cross_entropy_data() { addRows("cross_entropy"); }
+    void cross_entropy() { check(); }
+    void cross_entropy_grad_data() { addRows("cross_entropy_grad"); }
+    void cross_entropy_grad() { check(); }
+    void sum_squares_data() { addRows("sum_squares"); }
+    void sum_squares() { check(); }
+    void adamw_data() { addRows("adamw"); }
+    void adamw() { check(); }
+    void grad_ema_data() { addRows("grad_ema"); }
+    void grad_ema() { check(); }
+
     // Every op of the standard cases has a test function above.
     void everyOpIsTested() {
         const QStringList tested = {"matmul", "add", "mul", "scale", "embedding", "rms_norm",
                                     "layer_norm", "rope", "softmax", "attn_scores", "attn_values",
-                                    "attention", "silu", "gelu", "relu", "swiglu"};
+                                    "attention", "silu", "gelu", "relu", "swiglu",
+                                    "relu_grad", "gelu_grad", "silu_grad", "softmax_grad",
+                                    "rms_norm_grad", "layer_norm_grad", "column_sum",
+                                    "embedding_grad", "attn_scores_grad_q", "attn_scores_grad_k",
+                                    "attn_values_grad_p", "attn_values_grad_v", "cross_entropy",
+                                    "cross_entropy_grad", "sum_squares", "adamw", "grad_ema"};
         for (const OpCase& c : standardOpCases())
             QVERIFY2(tested.contains(QString::fromStdString(c.op)), c.op.c_str());
     }

@@ -6,7 +6,7 @@
 
 namespace llmlab::vk {
 
-struct MatmulPush { // matmul.comp
+struct MatmulPush { // matmul.comp (all variants)
     std::uint32_t m, n, k, pad;
 };
 static_assert(sizeof(MatmulPush) == 16);
@@ -23,17 +23,17 @@ struct ScalePush { // scale.comp
 };
 static_assert(sizeof(ScalePush) == 8);
 
-struct UnaryPush { // silu.comp, gelu.comp, relu.comp, swiglu.comp
+struct UnaryPush { // silu, gelu, relu, swiglu and the activation grads (relu_grad.comp, ...)
     std::uint32_t n;
 };
 static_assert(sizeof(UnaryPush) == 4);
 
-struct EmbeddingPush { // embedding.comp
+struct EmbeddingPush { // embedding.comp, embedding_grad.comp, write_rows.comp (rows, cols, T)
     std::uint32_t vocab, dim, count;
 };
 static_assert(sizeof(EmbeddingPush) == 12);
 
-struct NormPush { // rms_norm.comp, layer_norm.comp
+struct NormPush { // rms_norm.comp, layer_norm.comp and their _grad.comp
     std::uint32_t rows, d;
     float eps;
 };
@@ -52,10 +52,35 @@ struct SoftmaxPush { // softmax.comp
 };
 static_assert(sizeof(SoftmaxPush) == 24);
 
-struct AttnPush { // attn_scores.comp, attn_values.comp
-    std::uint32_t tq, tk, heads, kvHeads, headDim;
+struct AttnPush { // attn_scores.comp, attn_values.comp and their four _grad_*.comp
+    std::uint32_t tq, tk, heads, kvHeads, headDim; ///< tq, tk per sequence
+    float scale;
+    std::uint32_t batch; ///< sequences stacked along the rows
+};
+static_assert(sizeof(AttnPush) == 28);
+
+struct RowScalePush { // softmax_grad.comp, cross_entropy.comp, cross_entropy_grad.comp
+    std::uint32_t rows, cols;
     float scale;
 };
-static_assert(sizeof(AttnPush) == 24);
+static_assert(sizeof(RowScalePush) == 12);
+
+struct ColumnSumPush { // column_sum.comp
+    std::uint32_t rows, cols;
+};
+static_assert(sizeof(ColumnSumPush) == 8);
+
+struct AdamWPush { // adamw.comp
+    std::uint32_t n;
+    float beta1, beta2, eps, weightDecay, clipNorm;
+    std::uint32_t hasNorm; ///< binding 5 holds normSq (else it repeats the scalars, unread)
+};
+static_assert(sizeof(AdamWPush) == 28);
+
+struct GradEmaPush { // grad_ema.comp
+    std::uint32_t n;
+    float alpha, lambda;
+};
+static_assert(sizeof(GradEmaPush) == 12);
 
 } // namespace llmlab::vk

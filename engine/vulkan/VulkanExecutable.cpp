@@ -31,7 +31,10 @@ VulkanExecutable::VulkanExecutable(std::shared_ptr<Context> ctx, PipelineCache& 
     : m_ctx(std::move(ctx)), m_graph(graph), m_config(KernelConfig::forDevice(m_ctx->limits())) {
     const auto& nodes = m_graph.nodes();
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-        if (nodes[i].op == OpKind::Input || nodes[i].op == OpKind::Constant) continue;
+        const OpKind op = nodes[i].op;
+        if (op == OpKind::Input || op == OpKind::Constant || op == OpKind::Parameter ||
+            op == OpKind::State)
+            continue;
         Step step;
         step.plan = planDispatch(m_graph, NodeId(i), m_config);
         step.pipeline = cache.get(step.plan.key);
@@ -49,15 +52,26 @@ VulkanExecutable::~VulkanExecutable() {
 
 void VulkanExecutable::allocateBuffers() {
     const auto& nodes = m_graph.nodes();
+    m_storage.resize(nodes.size());
     m_buffers.resize(nodes.size());
     m_staging.resize(nodes.size());
     m_inputValues.resize(nodes.size());
+    std::vector<NodeId> states;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const Node& n = nodes[i];
+        if (n.outputAliasesInput0) { // in place: no buffer of its own
+            m_storage[i] = storageOf(n.inputs.at(0));
+            continue;
+        }
+        m_storage[i] = NodeId(i);
         m_buffers[i] =
             std::make_unique<Buffer>(*m_ctx, nodeBytes(n), Buffer::Kind::Device, describe(n));
-        if (n.op == OpKind::Constant) {
-            uploadConstant(NodeId(i));
+        if (n.op == OpKind::Constant || n.op == OpKind::Parameter) {
+            uploadConstant(NodeId(i)); // a parameter's initial value
+            continue;
+        }
+        if (n.op == OpKind::State) {
+            states.push_back(NodeId(i));
             continue;
         }
         if (n.op == OpKind::Input) m_inputValues[i].assign(std::size_t(n.shape.numel()), 0.0f);
@@ -71,9 +85,29 @@ void VulkanExecutable::allocateBuffers() {
             std::memset(host.mapped(), 0, nodeBytes(n));
         }
     }
+    // States start as zeros, as on the CPU backend.
+    std::vector<NodeId> unmappedStates;
+    for (NodeId id : states) {
+        Buffer& b = *m_buffers[std::size_t(id)];
+        if (b.mapped())
+            std::memset(b.mapped(), 0, nodeBytes(m_graph.node(id)));
+        else
+            unmappedStates.push_back(id);
+    }
+    if (!unmappedStates.empty())
+        m_ctx->runOnce([&](VkCommandBuffer cmd) {
+            for (NodeId id : unmappedStates)
+                vkCmdFillBuffer(cmd, m_buffers[std::size_t(id)]->get(), 0, VK_WHOLE_SIZE, 0);
+            // The zeros must be visible to the shaders of later submissions, which read and
+            // write the states.
+            memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                          VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+        });
+
     m_ropeTables.resize(m_steps.size());
     for (std::size_t s = 0; s < m_steps.size(); ++s) {
-        const Node& n = m_graph.node(m_steps[s].plan.bindings.back());
+        const Node& n = m_graph.node(m_steps[s].plan.node);
         if (n.op != OpKind::Rope) continue;
         const std::vector<float> table = ropeTurnTable(n.params);
         m_ropeTables[s] = std::make_unique<Buffer>(*m_ctx, table.size() * 4, Buffer::Kind::Device,
@@ -119,15 +153,70 @@ void VulkanExecutable::uploadConstant(NodeId id) {
     m_ctx->runOnce([&](VkCommandBuffer cmd) {
         VkBufferCopy region{0, 0, std::max<std::uint64_t>(bytes, 4)};
         vkCmdCopyBuffer(cmd, staging.get(), dst.get(), 1, &region);
-        // The upload must be visible to the compute shaders of later submissions.
+        // The upload must be visible to the compute shaders of later submissions (which also
+        // write parameters, in AdamW).
         memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
-                      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+                      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     });
+}
+
+bool VulkanExecutable::isPersistent(NodeId id) const {
+    const OpKind op = m_graph.node(storageOf(id)).op;
+    return op == OpKind::Parameter || op == OpKind::State;
+}
+
+void VulkanExecutable::writeDevice(NodeId storage, const void* data, std::uint64_t bytes) {
+    Buffer& dst = *m_buffers[std::size_t(storage)];
+    if (dst.mapped()) { // no run is in flight (run() waits), so the host may write directly
+        std::memcpy(dst.mapped(), data, bytes);
+        return;
+    }
+    if (bytes == 0) return;
+    Buffer staging(*m_ctx, bytes, Buffer::Kind::Staging,
+                   "staging for " + describe(m_graph.node(storage)));
+    std::memcpy(staging.mapped(), data, bytes);
+    m_ctx->runOnce([&](VkCommandBuffer cmd) {
+        // The copy overwrites what earlier runs' shaders read and wrote.
+        memoryBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                      VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+        VkBufferCopy region{0, 0, bytes};
+        vkCmdCopyBuffer(cmd, staging.get(), dst.get(), 1, &region);
+        // ... and later runs' shaders read and write what it wrote.
+        memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+    });
+}
+
+std::vector<float> VulkanExecutable::readDevice(NodeId storage, std::int64_t count) const {
+    std::vector<float> values(std::size_t(std::max<std::int64_t>(count, 0)));
+    const std::uint64_t bytes = values.size() * 4;
+    const Buffer& src = *m_buffers[std::size_t(storage)];
+    if (src.mapped()) { // run() ends with a barrier making shader writes visible to the host
+        std::memcpy(values.data(), src.mapped(), bytes);
+        return values;
+    }
+    if (bytes == 0) return values;
+    Buffer staging(*m_ctx, bytes, Buffer::Kind::Staging,
+                   "staging for " + describe(m_graph.node(storage)));
+    m_ctx->runOnce([&](VkCommandBuffer cmd) {
+        // Shader writes of earlier runs (and uploads) -> this copy -> the host reads staging.
+        memoryBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                      VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                      VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+        VkBufferCopy region{0, 0, bytes};
+        vkCmdCopyBuffer(cmd, src.get(), staging.get(), 1, &region);
+        memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                      VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+    });
+    std::memcpy(values.data(), staging.mapped(), bytes);
+    return values;
 }
 
 VkBuffer VulkanExecutable::bufferFor(NodeId binding, std::size_t step) const {
     if (binding == kRopeTableBinding) return m_ropeTables[step]->get();
-    return m_buffers[std::size_t(binding)]->get();
+    return m_buffers[std::size_t(storageOf(binding))]->get();
 }
 
 void VulkanExecutable::createDescriptorSets() {
@@ -217,20 +306,29 @@ void VulkanExecutable::record() {
         memoryBarrier(m_cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
 
-    // Dispatches in graph order. A barrier goes in only when a step reads a buffer written
-    // since the last barrier; every node has its own buffer, so there are no other hazards.
-    std::vector<bool> written(nodes.size(), false);
+    // Dispatches in graph order, tracked per buffer (in-place ops share input 0's). A barrier
+    // goes in when a step reads or writes a buffer written since the last barrier (RAW, WAW),
+    // or writes one read since then (WAR: an in-place update after the reads of the old value).
+    std::vector<bool> written(nodes.size(), false), read(nodes.size(), false);
     bool anyWritten = false;
     for (std::size_t s = 0; s < m_steps.size(); ++s) {
         const Step& step = m_steps[s];
         if (step.plan.empty) continue;
         bool hazard = false;
         for (NodeId b : step.plan.bindings)
-            if (b >= 0 && written[std::size_t(b)]) hazard = true;
+            if (b >= 0 && written[std::size_t(storageOf(b))]) hazard = true;
+        for (NodeId w : step.plan.writes) {
+            const std::size_t b = std::size_t(storageOf(w));
+            if (written[b] || read[b]) hazard = true;
+        }
         if (hazard) {
+            // Earlier dispatches' writes (and reads, by the execution dependency) before this
+            // one's reads and writes.
             memoryBarrier(m_cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                          VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
             std::fill(written.begin(), written.end(), false);
+            std::fill(read.begin(), read.end(), false);
         }
         vkCmdBindPipeline(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, step.pipeline->pipeline());
         vkCmdBindDescriptorSets(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, step.pipeline->layout(), 0,
@@ -239,7 +337,9 @@ void VulkanExecutable::record() {
             vkCmdPushConstants(m_cmd, step.pipeline->layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                                std::uint32_t(step.plan.push.size()), step.plan.push.data());
         vkCmdDispatch(m_cmd, step.plan.groups[0], step.plan.groups[1], step.plan.groups[2]);
-        written[std::size_t(step.plan.bindings.back())] = true;
+        for (NodeId b : step.plan.bindings)
+            if (b >= 0) read[std::size_t(storageOf(b))] = true;
+        for (NodeId w : step.plan.writes) written[std::size_t(storageOf(w))] = true;
         anyWritten = true;
     }
 
@@ -256,7 +356,7 @@ void VulkanExecutable::record() {
             if (nodes[i].op == OpKind::Input || !m_staging[i] || nodes[i].shape.numel() == 0)
                 continue;
             VkBufferCopy region{0, 0, nodeBytes(nodes[i])};
-            vkCmdCopyBuffer(m_cmd, m_buffers[i]->get(), m_staging[i]->get(), 1, &region);
+            vkCmdCopyBuffer(m_cmd, bufferFor(NodeId(i), 0), m_staging[i]->get(), 1, &region);
         }
         memoryBarrier(m_cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                       VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
@@ -268,11 +368,16 @@ void VulkanExecutable::writeInput(NodeId id, const void* data, std::size_t bytes
     if (id < 0 || std::size_t(id) >= m_graph.size())
         throw std::invalid_argument("unknown node " + std::to_string(id));
     const Node& n = m_graph.node(id);
-    if (n.op != OpKind::Input || n.dtype != dtype)
+    const bool persistent = n.op == OpKind::Parameter || n.op == OpKind::State;
+    if ((n.op != OpKind::Input && !persistent) || n.dtype != dtype)
         throw std::invalid_argument("node '" + n.name + "' is not an input of that type");
     if (std::int64_t(bytes / 4) != n.shape.numel())
         throw std::invalid_argument("input '" + n.name + "' expects " +
                                     std::to_string(n.shape.numel()) + " values");
+    if (persistent) { // written once now, not copied in again by every run
+        writeDevice(id, data, bytes);
+        return;
+    }
     Buffer& host =
         m_staging[std::size_t(id)] ? *m_staging[std::size_t(id)] : *m_buffers[std::size_t(id)];
     std::memcpy(host.mapped(), data, bytes);
@@ -280,7 +385,8 @@ void VulkanExecutable::writeInput(NodeId id, const void* data, std::size_t bytes
 
 void VulkanExecutable::setInput(NodeId id, std::span<const float> values) {
     writeInput(id, values.data(), values.size_bytes(), DType::F32);
-    m_inputValues[std::size_t(id)].assign(values.begin(), values.end());
+    if (m_graph.node(id).op == OpKind::Input)
+        m_inputValues[std::size_t(id)].assign(values.begin(), values.end());
 }
 
 void VulkanExecutable::setInput(NodeId id, std::span<const std::int32_t> values) {
@@ -295,8 +401,13 @@ void VulkanExecutable::run() {
 std::vector<float> VulkanExecutable::read(NodeId id) const {
     const Node& n = m_graph.node(id);
     if (n.op == OpKind::Input) return m_inputValues[std::size_t(id)];
-    if (!n.captured) throw std::logic_error("node '" + n.name + "' was not marked for capture");
+    // Parameters and states are readable at any time (checkpoints), like inputs.
+    const bool persistent = n.op == OpKind::Parameter || n.op == OpKind::State;
+    if (!n.captured && !persistent)
+        throw std::logic_error("node '" + n.name + "' was not marked for capture");
     if (n.op == OpKind::Constant) return n.constant.toFloats();
+    if (isPersistent(id) || storageOf(id) != id)
+        return readDevice(storageOf(id), n.shape.numel());
     const Buffer& host =
         m_staging[std::size_t(id)] ? *m_staging[std::size_t(id)] : *m_buffers[std::size_t(id)];
     const auto* p = static_cast<const float*>(host.mapped());

@@ -1,5 +1,6 @@
-// A graph compiled for the Vulkan backend: one buffer per node, constants uploaded once, the
-// whole graph recorded into one command buffer that run() resubmits.
+// A graph compiled for the Vulkan backend: one buffer per node (in-place ops share input 0's),
+// constants and parameters uploaded once, states zeroed once, the whole graph recorded into one
+// command buffer that run() resubmits. Parameters and states keep their values between runs.
 #pragma once
 
 #include "Backend.h"
@@ -35,12 +36,20 @@ private:
     void record();
     void writeInput(NodeId id, const void* data, std::size_t bytes, DType dtype);
     VkBuffer bufferFor(NodeId binding, std::size_t step) const;
+    /// The node whose buffer holds `id`'s values (itself, or input 0's for in-place ops).
+    NodeId storageOf(NodeId id) const { return m_storage[std::size_t(id)]; }
+    /// Parameter and state buffers (and in-place ops on them): kept between runs, so they are
+    /// written and read on demand instead of through the per-run staging copies.
+    bool isPersistent(NodeId id) const;
+    void writeDevice(NodeId storage, const void* data, std::uint64_t bytes);
+    std::vector<float> readDevice(NodeId storage, std::int64_t count) const;
 
     std::shared_ptr<Context> m_ctx;
     Graph m_graph; // a copy: constants are shared tensors, so no weights are copied
     KernelConfig m_config;
     std::vector<Step> m_steps;
-    std::vector<std::unique_ptr<Buffer>> m_buffers; ///< per node (device-local)
+    std::vector<NodeId> m_storage;                  ///< per node, see storageOf()
+    std::vector<std::unique_ptr<Buffer>> m_buffers; ///< per node (device-local); null if aliased
     std::vector<std::unique_ptr<Buffer>> m_staging; ///< per input/captured node, when not unified
     std::vector<std::unique_ptr<Buffer>> m_ropeTables; ///< per step (null for non-rope steps)
     std::vector<std::vector<float>> m_inputValues;     ///< last values set, for read() of inputs

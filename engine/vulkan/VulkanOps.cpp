@@ -71,9 +71,9 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
 
     switch (n.op) {
     case OpKind::MatMul: {
-        const MatmulPush push{u32(n.shape.dim(0), n), u32(n.shape.dim(1), n),
-                              u32(in(0).shape.dim(1), n), 0};
-        plan.key.shader = p.transB ? "matmul_transb" : "matmul";
+        const std::int64_t k = p.transA ? in(0).shape.dim(0) : in(0).shape.dim(1);
+        const MatmulPush push{u32(n.shape.dim(0), n), u32(n.shape.dim(1), n), u32(k, n), 0};
+        plan.key.shader = p.transB ? "matmul_transb" : p.transA ? "matmul_transa" : "matmul";
         plan.key.specialization = {(cfg.tileM / cfg.microM) * (cfg.tileN / cfg.microN),
                                    cfg.tileM,
                                    cfg.tileN,
@@ -133,21 +133,92 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
         break;
     }
     case OpKind::AttnScores:
-        plan.push =
-            bytesOf(AttnPush{u32(n.shape.dim(1), n), u32(n.shape.dim(2), n), u32(p.heads, n),
-                             u32(p.kvHeads, n), u32(p.headDim, n), p.scale});
-        elementwise(count);
-        break;
     case OpKind::AttnValues:
-        plan.push = bytesOf(AttnPush{u32(in(0).shape.dim(1), n), u32(in(0).shape.dim(2), n),
-                                     u32(p.heads, n), u32(p.kvHeads, n), u32(p.headDim, n), 1.0f});
+    case OpKind::AttnScoresGradQ:
+    case OpKind::AttnScoresGradK:
+    case OpKind::AttnValuesGradP:
+    case OpKind::AttnValuesGradV: {
+        // Tq and Tk come from whichever operand is [B*H, Tq, Tk] (scores, probs or their grads).
+        const Shape& s = n.op == OpKind::AttnScores || n.op == OpKind::AttnValuesGradP
+                             ? n.shape
+                             : in(n.op == OpKind::AttnValuesGradV ? 1 : 0).shape;
+        plan.push = bytesOf(AttnPush{u32(s.dim(1), n), u32(s.dim(2), n), u32(p.heads, n),
+                                     u32(p.kvHeads, n), u32(p.headDim, n), p.scale,
+                                     u32(p.batch, n)});
         elementwise(count);
         break;
+    }
+    case OpKind::ReluGrad:
+    case OpKind::GeluGrad:
+    case OpKind::SiluGrad:
+        plan.push = bytesOf(UnaryPush{count});
+        elementwise(count);
+        break;
+    case OpKind::SoftmaxGrad:
+    case OpKind::CrossEntropyGrad:
+        plan.push = bytesOf(RowScalePush{u32(n.shape.rows(), n), u32(n.shape.back(), n), p.scale});
+        perRow(u32(n.shape.rows(), n));
+        break;
+    case OpKind::CrossEntropy: // loss [N] of logits [N, V]
+        plan.push = bytesOf(RowScalePush{count, u32(in(0).shape.back(), n), 1.0f});
+        perRow(count);
+        break;
+    case OpKind::RmsNormGrad:
+    case OpKind::LayerNormGrad:
+        plan.push = bytesOf(NormPush{u32(n.shape.rows(), n), u32(n.shape.back(), n), p.eps});
+        perRow(u32(n.shape.rows(), n));
+        break;
+    case OpKind::ColumnSum:
+        plan.push = bytesOf(ColumnSumPush{u32(in(0).shape.rows(), n), count});
+        elementwise(count);
+        break;
+    case OpKind::EmbeddingGrad: // dTable [V, D] from dy [T, D]
+        plan.push = bytesOf(
+            EmbeddingPush{u32(p.rows, n), u32(n.shape.back(), n), u32(in(0).shape.dim(0), n)});
+        elementwise(count);
+        break;
+    case OpKind::SumSquares:
+        // One workgroup reduces everything (the output is one value, zero for an empty x).
+        plan.push = bytesOf(UnaryPush{u32(in(0).shape.numel(), n)});
+        plan.groups = {1, 1, 1};
+        break;
+    case OpKind::AdamW: {
+        const bool hasNorm = p.clipNorm > 0 && n.inputs.size() > 5;
+        plan.push = bytesOf(AdamWPush{count, p.beta1, p.beta2, p.eps, p.weightDecay, p.clipNorm,
+                                      hasNorm ? 1u : 0u});
+        // Without a norm input, the scalars are bound in its slot too (never read there).
+        plan.bindings = {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4],
+                         hasNorm ? n.inputs[5] : n.inputs[4]};
+        elementwise(count);
+        break;
+    }
+    case OpKind::GradEma:
+        plan.push = bytesOf(GradEmaPush{count, p.alpha, p.lambda});
+        elementwise(count);
+        break;
+    case OpKind::WriteRows: { // (dst, src, rows): one thread per source element
+        const std::uint32_t elements = u32(in(1).shape.numel(), n);
+        plan.push = bytesOf(EmbeddingPush{u32(n.shape.dim(0), n), u32(n.shape.dim(1), n),
+                                          u32(in(1).shape.dim(0), n)});
+        elementwise(elements);
+        break;
+    }
     case OpKind::Input:
     case OpKind::Constant:
-        throw std::logic_error("planDispatch: inputs and constants are not dispatched");
+    case OpKind::Parameter:
+    case OpKind::State:
+        throw std::logic_error("planDispatch: inputs, constants, parameters and states are not "
+                               "dispatched");
     }
-    plan.bindings.push_back(id);
+    plan.node = id;
+    // In-place ops write input 0's buffer (bound already); the others get their own, last.
+    if (n.outputAliasesInput0) {
+        plan.writes.push_back(n.inputs[0]);
+    } else {
+        plan.bindings.push_back(id);
+        plan.writes.push_back(id);
+    }
+    for (int k : n.alsoWrites) plan.writes.push_back(n.inputs[std::size_t(k)]);
     plan.key.bindings = std::uint32_t(plan.bindings.size());
     plan.key.pushBytes = std::uint32_t(plan.push.size());
     return plan;

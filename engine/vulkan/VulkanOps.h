@@ -27,13 +27,20 @@ constexpr NodeId kRopeTableBinding = -2;
 
 struct DispatchPlan {
     PipelineKey key;
-    std::vector<NodeId> bindings; ///< buffers at bindings 0..n-1; the node's own output is last
+    NodeId node = -1; ///< the op node this dispatch computes
+    /// Buffers at bindings 0..n-1. The node's own output is last, except for in-place ops
+    /// (outputAliasesInput0), whose output is input 0's buffer and is not bound twice.
+    std::vector<NodeId> bindings;
+    /// Nodes whose buffers the dispatch writes: its output (input 0 for in-place ops) and the
+    /// inputs named by Node::alsoWrites. Every other binding is only read.
+    std::vector<NodeId> writes;
     std::vector<std::uint8_t> push;
     std::array<std::uint32_t, 3> groups{1, 1, 1};
     bool empty = false; ///< nothing to compute (a zero-sized output)
 };
 
-/// The dispatch for op node `id` (not Input or Constant). Throws for an unsupported op or size.
+/// The dispatch for op node `id` (not Input, Constant, Parameter or State). Throws for an
+/// unsupported op or size.
 DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& config);
 
 /// Per rotated pair i: the frequency theta^(-2i/ropeDims) / 2pi in turns per position,

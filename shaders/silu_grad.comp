@@ -1,0 +1,21 @@
+// Backward of silu: dx = dy * s (1 + x (1 - s)), s = sigmoid(x) = 1 / (1 + exp(-x))
+#version 450
+
+layout(local_size_x_id = 0) in;
+
+layout(std430, binding = 0) readonly buffer DY { float dy[]; };
+layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 2) writeonly buffer Out { float o[]; };
+
+layout(push_constant) uniform Push {
+    uint n;
+} p;
+
+void main() {
+    const uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    for (uint i = gl_GlobalInvocationID.x; i < p.n; i += stride) {
+        const float v = x[i];
+        const float s = 1.0 / (1.0 + exp(-v));
+        o[i] = dy[i] * s * (1.0 + v * (1.0 - s));
+    }
+}
