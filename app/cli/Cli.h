@@ -12,6 +12,8 @@ int devices(const Args& args);
 int bench(const Args& args);
 int check(const Args& args);
 int train(const Args& args);
+int inspect(const Args& args);
+int models(const Args& args);
 
 /// The value after `--name` (or `--name=value`), or `fallback`.
 std::string option(const Args& args, const std::string& name, const std::string& fallback = "");

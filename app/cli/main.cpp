@@ -25,6 +25,10 @@ commands:
         [--checkpoint-every N] [--backend cpu|vulkan] [--out DIR]
         [--resume DIR] [--until-grokked] [--export FILE.gguf|FOLDER]
                                train a toy transformer on a modular-arithmetic task
+  inspect PATH [--json] [--tensors] [--stats NAME [--bins N]]
+                               a model's anatomy, parameter share and tensor table;
+                               --tensors the table only, --stats one tensor's statistics
+  models [--json]              the models found in Ollama's store and the Hugging Face cache
   help                         this text
 
 options for all commands:
@@ -62,7 +66,8 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     const Args args(argv + 2, argv + argc);
     const std::map<std::string, int (*)(const Args&)> commands = {
-        {"devices", devices}, {"bench", bench}, {"check", check}, {"train", train}};
+        {"devices", devices}, {"bench", bench},     {"check", check},
+        {"train", train},     {"inspect", inspect}, {"models", models}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
         return 0;
