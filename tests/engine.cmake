@@ -23,3 +23,5 @@ add_dependencies(tst_training llmlab-cli)
 
 # Whole models against other implementations' references.
 llmlab_add_test(tst_golden SOURCES tst_golden.cpp LIBS nlohmann_json::nlohmann_json TIMEOUT 600)
+llmlab_add_test(tst_gpt2 SOURCES tst_gpt2.cpp)
+llmlab_add_test(tst_sampling SOURCES tst_sampling.cpp)

@@ -29,6 +29,14 @@ commands:
                                a model's anatomy, parameter share and tensor table;
                                --tensors the table only, --stats one tensor's statistics
   models [--json]              the models found in Ollama's store and the Hugging Face cache
+  tokenize MODEL --prompt TEXT [--chat] [--tokenizer FILE]
+                               the prompt's token ids and pieces
+  run MODEL --prompt TEXT [-n N] [--chat] [--temp X] [--top-k N] [--top-p X]
+        [--min-p X] [--repeat-penalty X] [--seed N] [--ctx N] [--logits]
+        [--dump-attention DIR] [--backend cpu|vulkan] [--tokenizer FILE]
+                               generate text (streamed); --logits prints each token's
+                               id and log-probability; --dump-attention writes the
+                               prompt's attention as CSV per layer and head
   help                         this text
 
 options for all commands:
@@ -41,7 +49,8 @@ options for all commands:
 namespace llmlab::cli {
 
 std::string option(const Args& args, const std::string& name, const std::string& fallback) {
-    const std::string key = "--" + name;
+    // One-letter options are written with one dash (-n 64), the others with two.
+    const std::string key = (name.size() == 1 ? "-" : "--") + name;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == key && i + 1 < args.size()) return args[i + 1];
         if (args[i].rfind(key + "=", 0) == 0) return args[i].substr(key.size() + 1);
@@ -67,7 +76,8 @@ int main(int argc, char** argv) {
     const Args args(argv + 2, argv + argc);
     const std::map<std::string, int (*)(const Args&)> commands = {
         {"devices", devices}, {"bench", bench},     {"check", check},
-        {"train", train},     {"inspect", inspect}, {"models", models}};
+        {"train", train},
+        {"tokenize", tokenize}, {"run", run},     {"inspect", inspect}, {"models", models}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
         return 0;
