@@ -1,8 +1,10 @@
 #include "BackendFactory.h"
 #include "Bench.h"
 #include "Cli.h"
+#include "model/LanguageModel.h"
 #include "train/Trainer.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <cstdio>
@@ -77,13 +79,55 @@ int benchTrain(const Args& args) {
     return 0;
 }
 
+// Tokens/s of prompt processing (one batch of N tokens) and of decoding (N tokens one by one
+// through the KV cache), greedy, on a model file.
+int benchModel(const Args& args, bool decode) {
+    if (args.size() < 2) throw std::invalid_argument("say which model: bench decode|prompt MODEL");
+    std::string error;
+    std::shared_ptr<const ModelFile> model = ModelFile::open(args[1], &error);
+    if (!model) throw std::runtime_error(error);
+    const int n = std::stoi(option(args, "tokens", decode ? "64" : "128"));
+    const std::string which = option(args, "backend", "cpu");
+    std::string why;
+    auto backend = createBackend(which, &why, std::stoi(option(args, "device", "-1")));
+    if (!backend) throw std::runtime_error(which + ": " + why);
+    InferenceSession session(model, *backend, std::max(n + 2, 16));
+    using Clock = std::chrono::steady_clock;
+    const std::int32_t vocab = session.spec().vocab;
+    double secs = 0;
+    if (decode) {
+        std::vector<std::int32_t> first = {1 % vocab};
+        std::vector<float> logits = session.prefill(first);
+        session.decode(2 % vocab); // warm-up: compiles the decode graph
+        const auto start = Clock::now();
+        std::int32_t next = 3 % vocab;
+        for (int i = 0; i < n; ++i) {
+            logits = session.decode(next);
+            next = std::int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        }
+        secs = std::chrono::duration<double>(Clock::now() - start).count();
+    } else {
+        std::vector<std::int32_t> ids(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) ids[std::size_t(i)] = std::int32_t((i * 7919 + 1) % vocab);
+        session.prefill(ids); // warm-up: compiles the graph for n tokens
+        session.reset();
+        const auto start = Clock::now();
+        session.prefill(ids);
+        secs = std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    std::printf("%s %s: %d tokens on %s (%s): %.1f tokens/s\n", decode ? "decode" : "prompt",
+                args[1].c_str(), n, backend->name().c_str(), backend->deviceName().c_str(), n / secs);
+    return 0;
+}
+
 } // namespace
 
 int bench(const Args& args) {
     const std::string what = args.empty() ? "" : args.front();
     if (what == "ops") return benchOps(args);
     if (what == "train") return benchTrain(args);
-    std::fprintf(stderr, "llmlab-cli bench: say what to measure: ops, train\n");
+    if (what == "decode" || what == "prompt") return benchModel(args, what == "decode");
+    std::fprintf(stderr, "llmlab-cli bench: say what to measure: ops, train, decode, prompt\n");
     return 2;
 }
 

@@ -15,6 +15,9 @@ commands:
                                matmul GFLOP/s on each backend, beside Eigen's own GEMM
   bench train [--preset nanda|quick] [--steps N] [--backend B]
                                training steps/s (full batch: forward, backward, AdamW)
+  bench decode MODEL [--tokens N] [--backend B]
+  bench prompt MODEL [--tokens N] [--backend B]
+                               tokens/s decoding through the KV cache / of one prompt batch
   check ops [--device N] [--op NAME]
                                every op on Vulkan against the CPU reference (NMSE)
   train [--preset quick|nanda] [--task add|sub|mul|div|quad|s5] [--p N]

@@ -4,7 +4,11 @@
 #include "CpuOps.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -75,7 +79,19 @@ public:
     void run() override {
         cpu::setThreadCount(m_threads);
         const auto& nodes = m_graph.nodes();
-        for (std::size_t i = 0; i < nodes.size(); ++i) execute(nodes[i], i);
+        if (!profiling()) {
+            for (std::size_t i = 0; i < nodes.size(); ++i) execute(nodes[i], i);
+            return;
+        }
+        // LLMLAB_PROFILE=1: time per op kind, printed to stderr after each run.
+        std::map<std::string, double> seconds;
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            const auto start = std::chrono::steady_clock::now();
+            execute(nodes[i], i);
+            seconds[opName(nodes[i].op)] +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        }
+        for (const auto& [op, s] : seconds) std::fprintf(stderr, "%-20s %9.3f ms\n", op.c_str(), s * 1e3);
     }
 
     std::vector<float> read(NodeId id) const override {
@@ -91,6 +107,11 @@ public:
     }
 
 private:
+    static bool profiling() {
+        static const bool on = std::getenv("LLMLAB_PROFILE") != nullptr;
+        return on;
+    }
+
     static bool isHostVisible(OpKind op) {
         return op == OpKind::Input || op == OpKind::Parameter || op == OpKind::State;
     }
