@@ -9,6 +9,7 @@ scripts/build.sh "$@"
 (cd build && ctest --output-on-failure -j2 --timeout 900)
 
 echo "== parser tests under AddressSanitizer + UBSan =="
+export CCACHE_BASEDIR="$PWD"
 parsers="tst_formats tst_formats_files tst_tokenizers tst_tokenizers_gguf"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLLMLAB_BUILD_GUI=OFF \
     -DLLMLAB_SANITIZE=ON "$@" >/dev/null
