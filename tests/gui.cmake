@@ -3,3 +3,9 @@ llmlab_add_test(tst_chart_export SOURCES tst_chart_export.cpp LIBS llmlab_views 
                 LABELS gui)
 llmlab_add_test(tst_main_window SOURCES tst_main_window.cpp LIBS llmlab_gui llmlab_views
                 LABELS gui)
+llmlab_add_test(tst_grokking_lab SOURCES tst_grokking_lab.cpp LIBS llmlab_gui llmlab_views
+                Qt6::Svg LABELS gui)
+llmlab_add_test(tst_prompt_views SOURCES tst_prompt_views.cpp LIBS llmlab_gui llmlab_views Qt6::Svg
+                LABELS gui)
+llmlab_add_test(tst_model_browser SOURCES tst_model_browser.cpp LIBS llmlab_gui llmlab_views
+                Qt6::Svg LABELS gui)

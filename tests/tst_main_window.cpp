@@ -4,9 +4,11 @@
 #include "ChartView.h"
 #include "DevicesDialog.h"
 #include "MainWindow.h"
+#include "ModelBrowser.h"
 #include "OpCheckModel.h"
 
 #include <QDockWidget>
+#include <QTabWidget>
 #include <QFile>
 #include <QImage>
 #include <QLabel>
@@ -17,6 +19,8 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTreeWidget>
+#include "TestSupport.h"
+
 #include <QtTest>
 
 #include <qcustomplot.h>
@@ -50,6 +54,25 @@ constexpr int kTimeout = 60000; // ms; lavapipe under validation layers is slow
 class TstMainWindow : public QObject {
     Q_OBJECT
 private slots:
+    // With a model open, every pane in place, the window still fits a 1366x768 laptop screen
+    // (less the panel): minimum sizes add up across docks, so this is easy to break.
+    void fitsALaptopScreen() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        m_window->openModel(QString::fromStdString(path));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->modelBrowser()->snapshot().path.isEmpty(), kTimeout);
+        QCoreApplication::processEvents();
+        const QSize min = m_window->minimumSizeHint().expandedTo(m_window->minimumSize());
+        QString detail;
+        for (QDockWidget* d : m_window->findChildren<QDockWidget*>())
+            if (!d->isHidden())
+                detail += QString(" %1=%2x%3").arg(d->windowTitle()).arg(d->minimumSizeHint().width()).arg(d->minimumSizeHint().height());
+        auto* tabs = m_window->findChild<QTabWidget*>(QStringLiteral("centreTabs"));
+        for (int i = 0; tabs && i < tabs->count(); ++i)
+            detail += QString(" %1=%2x%3").arg(tabs->tabText(i)).arg(tabs->widget(i)->minimumSizeHint().width()).arg(tabs->widget(i)->minimumSizeHint().height());
+        QVERIFY2(min.width() <= 1366 && min.height() <= 720,
+                 qPrintable(QString("minimum %1x%2:%3").arg(min.width()).arg(min.height()).arg(detail)));
+    }
+
     void init() {
         m_window = std::make_unique<MainWindow>();
         m_window->show();

@@ -2,6 +2,12 @@
 
 #include "BackendCheckPane.h"
 #include "DevicesDialog.h"
+#include "GrokkingLab.h"
+#include "ModelBrowser.h"
+#include "browser/TensorInspector.h"
+#include "OpenModelDialog.h"
+#include "PromptLab.h"
+#include "formats/ModelFile.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -9,6 +15,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
+#include <QTabWidget>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -67,11 +74,25 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_runner(new JobR
 MainWindow::~MainWindow() = default;
 
 void MainWindow::createDocks() {
+    // The centre holds the two labs as tabs: the grokking lab first, as the app opens on it
+    // ("ready to train" with no model to load), and the prompt lab for an opened model. Tabs
+    // rather than docks keep the window's minimum size within a laptop screen.
+    m_lab = new GrokkingLab(this);
+    m_promptLab = new PromptLab(m_runner, this);
+    m_centre = new QTabWidget(this);
+    m_centre->setObjectName(QStringLiteral("centreTabs"));
+    m_centre->setDocumentMode(true);
+    m_centre->addTab(m_lab, tr("Grokking lab"));
+    m_centre->addTab(m_promptLab, tr("Prompt lab"));
+    setCentralWidget(m_centre);
+    // The model browser's docks (layer tree, summary, parameter share, tensor inspector).
+    m_browser = new ModelBrowser(m_runner, this);
+
     m_checkPane = new BackendCheckPane(m_runner, this);
     m_checkDock = new QDockWidget(tr("Backend check"), this);
     m_checkDock->setObjectName(QStringLiteral("backendCheckDock"));
     m_checkDock->setWidget(m_checkPane);
-    addDockWidget(Qt::TopDockWidgetArea, m_checkDock);
+    addDockWidget(Qt::BottomDockWidgetArea, m_checkDock);
 
     m_log = new QPlainTextEdit(this);
     m_log->setReadOnly(true);
@@ -80,11 +101,29 @@ void MainWindow::createDocks() {
     m_logDock->setObjectName(QStringLiteral("jobLogDock"));
     m_logDock->setWidget(m_log);
     addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
-    resizeDocks({m_checkDock, m_logDock}, {600, 140}, Qt::Vertical);
+    // Tabbed under the labs, the log in front: the labs' charts get the height.
+    tabifyDockWidget(m_checkDock, m_logDock);
+    m_logDock->raise();
+    resizeDocks({m_checkDock, m_logDock}, {150, 150}, Qt::Vertical);
+
+    // The tensor inspector joins the centre's tabs once a model is open, and comes to the front
+    // when a tensor is picked in the layer tree.
+    m_centre->addTab(m_browser->inspector(), tr("Tensor inspector"));
+    m_centre->setTabVisible(2, false);
+    connect(m_browser, &ModelBrowser::tensorShown, this,
+            [this] { m_centre->setCurrentWidget(m_browser->inspector()); });
+    // An opened model goes to the prompt lab too (the same mapped file, shared read-only).
+    connect(m_browser, &ModelBrowser::modelOpened, this, [this] {
+        m_promptLab->setModel(m_browser->model());
+        m_centre->setTabVisible(2, true);
+    });
 }
 
 void MainWindow::createActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open model…"), this, &MainWindow::showOpenModelDialog);
+    open->setShortcut(QKeySequence::Open);
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -122,6 +161,8 @@ void MainWindow::createActions() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_checkDock->toggleViewAction());
     view->addAction(m_logDock->toggleViewAction());
+    view->addSeparator();
+    for (QDockWidget* dock : m_browser->docks()) view->addAction(dock->toggleViewAction());
 
     QMenu* tools = menuBar()->addMenu(tr("&Tools"));
     tools->addAction(tr("&Devices…"), this, &MainWindow::showDevicesDialog);
@@ -196,6 +237,21 @@ DevicesDialog* MainWindow::showDevicesDialog() {
     m_devicesDialog->show();
     m_devicesDialog->raise();
     return m_devicesDialog;
+}
+
+void MainWindow::openModel(const QString& path) {
+    m_browser->openModel(path);
+}
+
+OpenModelDialog* MainWindow::showOpenModelDialog() {
+    if (!m_openDialog) {
+        m_openDialog = new OpenModelDialog(m_runner, this);
+        m_openDialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_openDialog, &OpenModelDialog::modelChosen, this, &MainWindow::openModel);
+    }
+    m_openDialog->show();
+    m_openDialog->raise();
+    return m_openDialog;
 }
 
 void MainWindow::cancelJobs() {

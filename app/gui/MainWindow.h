@@ -16,10 +16,16 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 
+class QTabWidget;
+
 namespace llmlab::gui {
 
 class BackendCheckPane;
 class DevicesDialog;
+class GrokkingLab;
+class ModelBrowser;
+class OpenModelDialog;
+class PromptLab;
 
 /// Owns the JobRunner (one worker thread) and the panes. At start it lists devices and makes
 /// the "auto" backend on the worker; the status bar then names the backend and its device.
@@ -31,6 +37,12 @@ public:
 
     JobRunner* runner() const { return m_runner; }
     BackendCheckPane* backendCheckPane() const { return m_checkPane; }
+    /// The central widget: the grokking lab.
+    GrokkingLab* grokkingLab() const { return m_lab; }
+    /// The layer tree, summary, parameter share and tensor inspector docks.
+    ModelBrowser* modelBrowser() const { return m_browser; }
+    /// The prompt lab dock: runs prompts on the model opened last.
+    PromptLab* promptLab() const { return m_promptLab; }
     /// The status bar's backend text ("Backend: cpu — ...").
     QString backendStatusText() const;
     const DevicesSnapshot& devices() const { return m_devices; }
@@ -41,6 +53,10 @@ public slots:
     void chooseBackend(const QString& name, int vulkanDevice = -1);
     /// Opens (or raises) the Devices dialog and returns it.
     DevicesDialog* showDevicesDialog();
+    /// Opens a model file or Hugging Face folder in the model browser (on the worker).
+    void openModel(const QString& path);
+    /// File > Open model…: opens (or raises) the Open dialog and returns it.
+    OpenModelDialog* showOpenModelDialog();
     /// Cancels the running job and drops the queued ones (Esc, the Cancel button).
     void cancelJobs();
 
@@ -61,6 +77,9 @@ private:
 
     JobRunner* m_runner = nullptr;
     BackendCheckPane* m_checkPane = nullptr;
+    GrokkingLab* m_lab = nullptr;
+    ModelBrowser* m_browser = nullptr;
+    QPointer<OpenModelDialog> m_openDialog;
     QDockWidget* m_checkDock = nullptr;
     QDockWidget* m_logDock = nullptr;
     QPlainTextEdit* m_log = nullptr;
@@ -77,6 +96,8 @@ private:
     bool m_devicesKnown = false;
     QString m_currentJobTitle;
     QHash<quint64, QString> m_jobTitles; // started jobs, for the log
+    PromptLab* m_promptLab = nullptr;
+    QTabWidget* m_centre = nullptr;
 };
 
 } // namespace llmlab::gui

@@ -25,6 +25,10 @@ int main(int argc, char* argv[]) {
                               QStringLiteral("index"), QStringLiteral("-1"));
     parser.addOption(backend);
     parser.addOption(device);
+    parser.addPositionalArgument(QStringLiteral("model"),
+                                 QStringLiteral("A model to open: GGUF, .safetensors, llama2.c .bin "
+                                                "or a Hugging Face folder."),
+                                 QStringLiteral("[model]"));
     parser.process(app);
 
     const QString backendName = parser.value(backend);
@@ -38,6 +42,8 @@ int main(int argc, char* argv[]) {
     llmlab::gui::MainWindow window;
     if (backendName != QLatin1String("auto") || parser.value(device).toInt() >= 0)
         window.chooseBackend(backendName, parser.value(device).toInt());
-    window.show();
+    window.showMaximized(); // the labs and the browser want the whole screen
+    if (!parser.positionalArguments().isEmpty())
+        window.openModel(parser.positionalArguments().constFirst());
     return app.exec();
 }
