@@ -41,23 +41,33 @@ quint64 JobRunner::submit(const QString& kind, const QString& title, JobFn fn) {
         QMutexLocker lock(&m_queue->mutex);
         job->id = m_queue->nextId++;
         // A newer request of the same kind makes the older one stale.
-        for (auto it = m_queue->pending.begin(); it != m_queue->pending.end();) {
-            if ((*it)->kind == kind) {
-                dropped.push_back((*it)->id);
-                it = m_queue->pending.erase(it);
-            } else {
-                ++it;
-            }
-        }
-        if (m_queue->running && m_queue->running->kind == kind) m_queue->running->cancel->cancel();
+        dropped = dropKindLocked(kind);
         m_queue->pending.push_back(job);
     }
     // Queued, like every other signal of this class, so a slot never runs inside submit().
-    for (quint64 id : dropped)
-        QMetaObject::invokeMethod(
-            this, [this, id, kind] { emit jobCancelled(id, kind); }, Qt::QueuedConnection);
+    emitCancelled(dropped, kind);
     QMetaObject::invokeMethod(m_worker, &Worker::drain, Qt::QueuedConnection);
     return job->id;
+}
+
+std::vector<quint64> JobRunner::dropKindLocked(const QString& kind) {
+    std::vector<quint64> dropped;
+    for (auto it = m_queue->pending.begin(); it != m_queue->pending.end();) {
+        if ((*it)->kind == kind) {
+            dropped.push_back((*it)->id);
+            it = m_queue->pending.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (m_queue->running && m_queue->running->kind == kind) m_queue->running->cancel->cancel();
+    return dropped;
+}
+
+void JobRunner::emitCancelled(const std::vector<quint64>& ids, const QString& kind) {
+    for (quint64 id : ids)
+        QMetaObject::invokeMethod(
+            this, [this, id, kind] { emit jobCancelled(id, kind); }, Qt::QueuedConnection);
 }
 
 void JobRunner::cancelAll() {
@@ -77,19 +87,9 @@ void JobRunner::cancelKind(const QString& kind) {
     std::vector<quint64> dropped;
     {
         QMutexLocker lock(&m_queue->mutex);
-        for (auto it = m_queue->pending.begin(); it != m_queue->pending.end();) {
-            if ((*it)->kind == kind) {
-                dropped.push_back((*it)->id);
-                it = m_queue->pending.erase(it);
-            } else {
-                ++it;
-            }
-        }
-        if (m_queue->running && m_queue->running->kind == kind) m_queue->running->cancel->cancel();
+        dropped = dropKindLocked(kind);
     }
-    for (quint64 id : dropped)
-        QMetaObject::invokeMethod(
-            this, [this, id, kind] { emit jobCancelled(id, kind); }, Qt::QueuedConnection);
+    emitCancelled(dropped, kind);
 }
 
 bool JobRunner::busy() const {

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 class QThread;
 
@@ -71,6 +72,11 @@ signals:
     void idle();
 
 private:
+    /// Drops the waiting jobs of `kind` and cancels a running one; the queue's mutex is held.
+    std::vector<quint64> dropKindLocked(const QString& kind);
+    /// jobCancelled for each id, queued.
+    void emitCancelled(const std::vector<quint64>& ids, const QString& kind);
+
     std::shared_ptr<JobQueue> m_queue;
     QThread* m_thread = nullptr;
     Worker* m_worker = nullptr;
