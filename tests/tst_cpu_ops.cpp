@@ -142,6 +142,13 @@ private slots:
             if (std::isnan(f)) continue;
             QCOMPARE(floatToHalf(f), h);
         }
+        // The bulk conversion (F16C where the CPU has it) gives the scalar one's values.
+        std::vector<std::uint16_t> all(0x10000);
+        for (std::uint32_t b = 0; b < 0x10000; ++b) all[b] = std::uint16_t(b);
+        std::vector<float> bulk(all.size());
+        halfToFloat(all.data(), bulk.data(), all.size() - 3); // an odd tail too
+        for (std::uint32_t b = 0; b + 3 < 0x10000; ++b)
+            if (!std::isnan(bulk[b])) QCOMPARE(bulk[b], halfToFloat(all[b]));
         QCOMPARE(halfToFloat(0x3c00), 1.0f);
         QCOMPARE(halfToFloat(0x0001), std::ldexp(1.0f, -24)); // smallest subnormal
         QCOMPARE(floatToHalf(65520.0f), std::uint16_t(0x7c00));  // rounds up to infinity

@@ -2,6 +2,7 @@
 
 #include "CpuGradOps.h"
 #include "CpuOps.h"
+#include "PackedMatmul.h"
 
 #include <algorithm>
 #include <chrono>
@@ -37,6 +38,7 @@ public:
         m_values.resize(nodes.size());
         m_ints.resize(nodes.size());
         m_ptr.resize(nodes.size(), nullptr);
+        m_packed.resize(nodes.size());
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             const Node& n = nodes[i];
             const auto count = std::size_t(n.shape.numel());
@@ -45,10 +47,12 @@ public:
                     m_ptr[i] = static_cast<const float*>(n.constant.data()); // no copy
                 } else if (n.constant.dtype() == DType::I32) {
                     m_ints[i].assign(n.constant.ints().begin(), n.constant.ints().end());
+                } else if (readsPackedOnly(NodeId(i))) {
+                    // F16/BF16/quantized weights that only feed matmuls (as w^T) and row
+                    // gathers stay packed: they are widened a block of rows at a time.
+                    m_packed[i] = n.constant;
                 } else {
-                    // F16/BF16/quantized weights are widened once here; a later issue adds
-                    // quantized matmul that reads the blocks directly.
-                    m_values[i] = n.constant.toFloats();
+                    m_values[i] = n.constant.toFloats(); // widened once
                     m_ptr[i] = m_values[i].data();
                 }
             } else if (n.op == OpKind::Parameter) {
@@ -98,6 +102,7 @@ public:
         const Node& n = m_graph.node(id);
         if (!n.captured && !isHostVisible(n.op))
             throw std::logic_error("node '" + n.name + "' was not marked for capture");
+        if (!m_packed[std::size_t(id)].empty()) return m_packed[std::size_t(id)].toFloats();
         if (n.dtype == DType::I32) {
             const auto& v = m_ints[std::size_t(id)];
             return std::vector<float>(v.begin(), v.end());
@@ -107,6 +112,20 @@ public:
     }
 
 private:
+    // True when every reader of constant `id` can take it packed: matmul's w in x w^T, or the
+    // table of an embedding.
+    bool readsPackedOnly(NodeId id) const {
+        if (!cpu::canReadPackedRows(m_graph.node(id).constant)) return false;
+        for (const Node& n : m_graph.nodes())
+            for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+                if (n.inputs[k] != id) continue;
+                const bool ok = (n.op == OpKind::MatMul && k == 1 && n.params.transB) ||
+                                (n.op == OpKind::Embedding && k == 0);
+                if (!ok) return false;
+            }
+        return true;
+    }
+
     static bool profiling() {
         static const bool on = std::getenv("LLMLAB_PROFILE") != nullptr;
         return on;
@@ -142,6 +161,11 @@ private:
         case OpKind::Parameter:
         case OpKind::State: return;
         case OpKind::MatMul: {
+            const Tensor& packed = m_packed[std::size_t(n.inputs[1])];
+            if (!packed.empty()) {
+                cpu::packedMatmulTransB(in(n, 0), packed, out, n.shape.dim(0));
+                return;
+            }
             const Shape& a = inNode(n, 0).shape;
             const std::int64_t k = p.transA ? a.dim(0) : a.dim(1);
             cpu::matmul(in(n, 0), in(n, 1), out, n.shape.dim(0), k, n.shape.dim(1), p.transB,
@@ -152,6 +176,11 @@ private:
         case OpKind::Mul: cpu::mul(in(n, 0), in(n, 1), out, count, inNode(n, 1).shape.numel()); return;
         case OpKind::Scale: cpu::scale(in(n, 0), p.scale, out, count); return;
         case OpKind::Embedding: {
+            const Tensor& packed = m_packed[std::size_t(n.inputs[0])];
+            if (!packed.empty()) {
+                cpu::packedEmbedding(packed, ints(n, 1), n.shape.dim(0), out);
+                return;
+            }
             const Shape& t = inNode(n, 0).shape;
             cpu::embedding(in(n, 0), t.dim(0), t.dim(1), ints(n, 1), n.shape.dim(0), out);
             return;
@@ -310,6 +339,7 @@ private:
     std::vector<std::vector<float>> m_values;
     std::vector<std::vector<std::int32_t>> m_ints;
     std::vector<const float*> m_ptr;
+    std::vector<Tensor> m_packed; ///< constants kept packed (F16, BF16, quantized), else empty
 };
 
 } // namespace

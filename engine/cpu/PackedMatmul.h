@@ -1,0 +1,25 @@
+// Matmul and row gathers straight from F16, BF16 or block-quantized weights: rows are widened
+// to F32 a block at a time into a small scratch buffer, so a Q4_K model stays Q4_K in memory
+// and decoding reads a quarter of the bytes an F32 copy would.
+#pragma once
+
+#include "Tensor.h"
+
+#include <cstdint>
+
+namespace llmlab::cpu {
+
+/// True when `w` (2-D) can be read row by row this way: F16, BF16, or a quantized type whose
+/// rows are whole blocks.
+bool canReadPackedRows(const Tensor& w);
+
+/// rows [row0, row0 + count) of a 2-D packed tensor as F32 into dst [count, cols].
+void widenRows(const Tensor& w, std::int64_t row0, std::int64_t count, float* dst);
+
+/// y [M, N] = x [M, K] * w^T with w [N, K] packed (weights stored [out, in], as GGUF does).
+void packedMatmulTransB(const float* x, const Tensor& w, float* y, std::int64_t m);
+
+/// out [T, D] = rows of the packed table w [V, D] at ids (outside [0, V): zeros).
+void packedEmbedding(const Tensor& w, const std::int32_t* ids, std::int64_t count, float* out);
+
+} // namespace llmlab::cpu
