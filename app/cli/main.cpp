@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <vector>
 
 namespace {
 
@@ -52,12 +53,14 @@ options for all commands:
 namespace llmlab::cli {
 
 std::string option(const Args& args, const std::string& name, const std::string& fallback) {
-    // One-letter options are written with one dash (-n 64), the others with two.
-    const std::string key = (name.size() == 1 ? "-" : "--") + name;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == key && i + 1 < args.size()) return args[i + 1];
-        if (args[i].rfind(key + "=", 0) == 0) return args[i].substr(key.size() + 1);
-    }
+    // "--name value" or "--name=value"; one-letter names also as "-n value".
+    std::vector<std::string> keys = {"--" + name};
+    if (name.size() == 1) keys.push_back("-" + name);
+    for (std::size_t i = 0; i < args.size(); ++i)
+        for (const std::string& key : keys) {
+            if (args[i] == key && i + 1 < args.size()) return args[i + 1];
+            if (args[i].rfind(key + "=", 0) == 0) return args[i].substr(key.size() + 1);
+        }
     return fallback;
 }
 
