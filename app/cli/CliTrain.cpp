@@ -77,6 +77,9 @@ int train(const Args& args) {
     } else {
         config = configFrom(args);
     }
+    // Impossible settings are reported before anything is printed or written.
+    makeTask(config.task);
+    validateToyConfig(config.model);
     std::string why;
     auto backend = createBackend(config.backend, &why);
     if (!backend) throw std::runtime_error(why);
