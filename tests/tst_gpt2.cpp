@@ -117,6 +117,20 @@ class TestGpt2 : public QObject {
         for (std::size_t i = 0; i < got.size(); ++i) maxErr = std::max(maxErr, std::fabs(got[i] - ref[i]));
         qInfo("max |logit - float64 reference| = %.2e over %zu tokens x %zu", maxErr, tokens.size(), V);
         QVERIFY2(maxErr <= tolerance, qPrintable(QString("max error %1").arg(maxErr)));
+
+        // A conversation that goes on with a second prompt of another length: the cache moves
+        // from one compiled graph to the next and nothing is lost on the way.
+        InferenceSession again(model, backend, 64);
+        again.prefill(std::span<const std::int32_t>(tokens.data(), 4));
+        std::vector<float> more = again.prefill(std::span<const std::int32_t>(tokens.data() + 4, 3));
+        for (std::size_t t = 7; t < tokens.size(); ++t) {
+            const std::vector<float> step = again.decode(tokens[t]);
+            more.insert(more.end(), step.begin(), step.end());
+        }
+        double contErr = 0;
+        for (std::size_t i = 0; i < more.size(); ++i)
+            contErr = std::max(contErr, std::fabs(more[i] - ref[4 * V + i]));
+        QVERIFY2(contErr <= tolerance, qPrintable(QString("continued prompt: max error %1").arg(contErr)));
         QCOMPARE(test::validationErrors(backend), std::size_t(0));
     }
 

@@ -1,5 +1,6 @@
 #include "LanguageModel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -16,6 +17,7 @@ std::string blk(int layer, const std::string& rest) {
 // One compiled forward pass for T tokens.
 struct Plan {
     int tokens = 0;
+    int context = 0; // key positions the cache and the attention span
     Graph graph;
     NodeId ids = -1, positions = -1, mask = -1, logits = -1;
     std::vector<NodeId> kCache, vCache; // state nodes
@@ -30,6 +32,32 @@ struct InferenceSession::Impl {
     std::unique_ptr<Plan> decode;          // T = 1
     std::unique_ptr<Plan> prefill;         // the last prompt length
     Plan* cacheOwner = nullptr;            // the plan whose state holds the live KV cache
+    // The cache in host memory while no plan holds it (its plan was replaced).
+    std::vector<std::vector<float>> heldK, heldV;
+    int heldContext = 0;
+
+    // Copies the cache out of `from` into host memory.
+    void hold(const Plan& from) {
+        heldK.clear();
+        heldV.clear();
+        for (std::size_t l = 0; l < from.kCache.size(); ++l) {
+            heldK.push_back(from.exe->read(from.kCache[l]));
+            heldV.push_back(from.exe->read(from.vCache[l]));
+        }
+        heldContext = from.context;
+    }
+
+    // Puts the held cache's first `rows` positions into `to` (whose context may differ).
+    void give(Plan& to, int rows) {
+        for (std::size_t l = 0; l < to.kCache.size() && l < heldK.size(); ++l)
+            for (auto* pair : {&heldK, &heldV}) {
+                const std::vector<float>& from = (*pair)[l];
+                const std::size_t width = from.size() / std::size_t(heldContext);
+                std::vector<float> v(std::size_t(to.context) * width, 0.0f);
+                std::copy(from.begin(), from.begin() + std::ptrdiff_t(std::size_t(rows) * width), v.begin());
+                to.exe->setInput(pair == &heldK ? to.kCache[l] : to.vCache[l], std::span<const float>(v));
+            }
+    }
 };
 
 namespace {
@@ -102,6 +130,7 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
                                 const CaptureOptions& cap) {
     auto plan = std::make_unique<Plan>();
     plan->tokens = tokens;
+    plan->context = context;
     Graph& g = plan->graph;
     std::map<std::string, NodeId> constants;
     auto W = [&](const std::string& name) {
@@ -205,28 +234,35 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens) {
         if (id < 0 || id >= spec().vocab)
             throw std::out_of_range("token id " + std::to_string(id) + " is outside the vocabulary");
     Impl& I = *m_impl;
+    // The cache spans the smallest power of two (from 64) that holds every position so far:
+    // attention then costs what the conversation needs, not what the context limit allows.
+    int context = 64;
+    while (context < m_position + T) context *= 2;
+    context = std::min(context, m_maxContext);
     std::unique_ptr<Plan>& slot = T == 1 ? I.decode : I.prefill;
-    if (!slot || slot->tokens != T) {
-        if (slot && I.cacheOwner == slot.get()) I.cacheOwner = nullptr; // (cache is re-sent below)
-        auto plan = buildPlan(spec(), I.weights, m_model->path(), T, m_maxContext, m_options);
+    if (!slot || slot->tokens != T || slot->context != context) {
+        if (slot && I.cacheOwner == slot.get()) {
+            if (m_position > 0) I.hold(*slot); // the cache outlives the plan it was in
+            I.cacheOwner = nullptr;
+        }
+        auto plan = buildPlan(spec(), I.weights, m_model->path(), T, context, m_options);
         plan->exe = m_backend.compile(plan->graph);
         slot = std::move(plan);
     }
     Plan& p = *slot;
-    // The KV cache lives in one plan's state; hand it over when the other plan runs.
-    if (I.cacheOwner && I.cacheOwner != &p && m_position > 0)
-        for (std::size_t l = 0; l < p.kCache.size(); ++l) {
-            p.exe->setInput(p.kCache[l], std::span<const float>(I.cacheOwner->exe->read(I.cacheOwner->kCache[l])));
-            p.exe->setInput(p.vCache[l], std::span<const float>(I.cacheOwner->exe->read(I.cacheOwner->vCache[l])));
-        }
+    // The KV cache lives in one plan's state; hand it over when another plan runs.
+    if (m_position > 0 && I.cacheOwner != &p) {
+        if (I.cacheOwner) I.hold(*I.cacheOwner);
+        I.give(p, m_position);
+    }
     I.cacheOwner = &p;
 
     std::vector<std::int32_t> pos(std::size_t(T), 0);
-    std::vector<float> mask(std::size_t(T) * std::size_t(m_maxContext),
+    std::vector<float> mask(std::size_t(T) * std::size_t(context),
                             -std::numeric_limits<float>::infinity());
     for (int t = 0; t < T; ++t) {
         pos[std::size_t(t)] = m_position + t;
-        for (int j = 0; j <= m_position + t; ++j) mask[std::size_t(t) * std::size_t(m_maxContext) + std::size_t(j)] = 0.0f;
+        for (int j = 0; j <= m_position + t; ++j) mask[std::size_t(t) * std::size_t(context) + std::size_t(j)] = 0.0f;
     }
     p.exe->setInput(p.ids, tokens);
     p.exe->setInput(p.positions, std::span<const std::int32_t>(pos));
@@ -236,7 +272,7 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens) {
 
     m_captures = {};
     m_captures.tokens = T;
-    m_captures.context = m_maxContext;
+    m_captures.context = context;
     for (NodeId id : p.attention) m_captures.attention.push_back(p.exe->read(id));
     for (NodeId id : p.residual) m_captures.residual.push_back(p.exe->read(id));
     for (NodeId id : p.lens) m_captures.logitLens.push_back(p.exe->read(id));

@@ -22,7 +22,7 @@ struct CaptureOptions {
 /// What the last prefill/decode call captured.
 struct ForwardCaptures {
     int tokens = 0;  ///< T of the last call
-    int context = 0; ///< key positions each attention row spans (the cache size)
+    int context = 0; ///< key positions each attention row spans (the cache size used)
     std::vector<std::vector<float>> attention; ///< per layer
     std::vector<std::vector<float>> residual;  ///< per layer
     std::vector<std::vector<float>> logitLens; ///< per layer
