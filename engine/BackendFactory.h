@@ -13,12 +13,12 @@ namespace llmlab {
 
 /// One device a backend can run on, with the limits a person choosing it cares about.
 struct DeviceInfo {
-    std::string backend;     ///< "cpu" or "vulkan"
-    int index = 0;           ///< position in the backend's own list (Vulkan physical device order)
-    std::string name;        ///< "llvmpipe (LLVM 15.0.6, 256 bits)"
-    std::string type;        ///< "discrete GPU", "integrated GPU", "CPU", ...
-    std::string driver;      ///< driver name and version
-    std::string apiVersion;  ///< "1.3.230"
+    std::string backend;    ///< "cpu" or "vulkan"
+    int index = 0;          ///< position in the backend's own list (Vulkan physical device order)
+    std::string name;       ///< "llvmpipe (LLVM 15.0.6, 256 bits)"
+    std::string type;       ///< "discrete GPU", "integrated GPU", "CPU", ...
+    std::string driver;     ///< driver name and version
+    std::string apiVersion; ///< "1.3.230"
     std::uint64_t memoryBytes = 0; ///< device-local heap size (system RAM for the CPU)
     /// Further limits in words: ("max workgroup invocations", "1024"), ("subgroup size", "8"), ...
     std::vector<std::pair<std::string, std::string>> limits;

@@ -71,6 +71,8 @@ MatmulBenchResult benchEigenGemm(int n, int reps) {
     return finish(r);
 }
 
-std::vector<int> standardBenchSizes() { return {256, 512, 768, 1024}; }
+std::vector<int> standardBenchSizes() {
+    return {256, 512, 768, 1024};
+}
 
 } // namespace llmlab

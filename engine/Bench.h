@@ -12,9 +12,9 @@ namespace llmlab {
 struct MatmulBenchResult {
     std::string backend; ///< "cpu", "vulkan" or "eigen" (Eigen's own GEMM, the yardstick)
     std::string device;
-    int n = 0;           ///< an n x n x n product
-    double seconds = 0;  ///< median time of one product
-    double gflops = 0;   ///< 2 n^3 / seconds / 1e9
+    int n = 0;          ///< an n x n x n product
+    double seconds = 0; ///< median time of one product
+    double gflops = 0;  ///< 2 n^3 / seconds / 1e9
 };
 
 /// Times an n^3 F32 matmul graph on `backend` (median of `reps` runs after one warm-up).

@@ -6,48 +6,87 @@
 namespace llmlab {
 
 namespace {
-[[noreturn]] void fail(const std::string& what) { throw std::invalid_argument("graph: " + what); }
+[[noreturn]] void fail(const std::string& what) {
+    throw std::invalid_argument("graph: " + what);
+}
 } // namespace
 
 const char* opName(OpKind op) {
     switch (op) {
-    case OpKind::Input: return "input";
-    case OpKind::Constant: return "constant";
-    case OpKind::MatMul: return "matmul";
-    case OpKind::Add: return "add";
-    case OpKind::Mul: return "mul";
-    case OpKind::Scale: return "scale";
-    case OpKind::Embedding: return "embedding";
-    case OpKind::RmsNorm: return "rms_norm";
-    case OpKind::LayerNorm: return "layer_norm";
-    case OpKind::Rope: return "rope";
-    case OpKind::Softmax: return "softmax";
-    case OpKind::AttnScores: return "attn_scores";
-    case OpKind::AttnValues: return "attn_values";
-    case OpKind::Silu: return "silu";
-    case OpKind::Gelu: return "gelu";
-    case OpKind::Relu: return "relu";
-    case OpKind::SwiGlu: return "swiglu";
-    case OpKind::Parameter: return "parameter";
-    case OpKind::State: return "state";
-    case OpKind::ReluGrad: return "relu_grad";
-    case OpKind::GeluGrad: return "gelu_grad";
-    case OpKind::SiluGrad: return "silu_grad";
-    case OpKind::SoftmaxGrad: return "softmax_grad";
-    case OpKind::RmsNormGrad: return "rms_norm_grad";
-    case OpKind::LayerNormGrad: return "layer_norm_grad";
-    case OpKind::ColumnSum: return "column_sum";
-    case OpKind::EmbeddingGrad: return "embedding_grad";
-    case OpKind::AttnScoresGradQ: return "attn_scores_grad_q";
-    case OpKind::AttnScoresGradK: return "attn_scores_grad_k";
-    case OpKind::AttnValuesGradP: return "attn_values_grad_p";
-    case OpKind::AttnValuesGradV: return "attn_values_grad_v";
-    case OpKind::CrossEntropy: return "cross_entropy";
-    case OpKind::CrossEntropyGrad: return "cross_entropy_grad";
-    case OpKind::SumSquares: return "sum_squares";
-    case OpKind::AdamW: return "adamw";
-    case OpKind::GradEma: return "grad_ema";
-    case OpKind::WriteRows: return "write_rows";
+    case OpKind::Input:
+        return "input";
+    case OpKind::Constant:
+        return "constant";
+    case OpKind::MatMul:
+        return "matmul";
+    case OpKind::Add:
+        return "add";
+    case OpKind::Mul:
+        return "mul";
+    case OpKind::Scale:
+        return "scale";
+    case OpKind::Embedding:
+        return "embedding";
+    case OpKind::RmsNorm:
+        return "rms_norm";
+    case OpKind::LayerNorm:
+        return "layer_norm";
+    case OpKind::Rope:
+        return "rope";
+    case OpKind::Softmax:
+        return "softmax";
+    case OpKind::AttnScores:
+        return "attn_scores";
+    case OpKind::AttnValues:
+        return "attn_values";
+    case OpKind::Silu:
+        return "silu";
+    case OpKind::Gelu:
+        return "gelu";
+    case OpKind::Relu:
+        return "relu";
+    case OpKind::SwiGlu:
+        return "swiglu";
+    case OpKind::Parameter:
+        return "parameter";
+    case OpKind::State:
+        return "state";
+    case OpKind::ReluGrad:
+        return "relu_grad";
+    case OpKind::GeluGrad:
+        return "gelu_grad";
+    case OpKind::SiluGrad:
+        return "silu_grad";
+    case OpKind::SoftmaxGrad:
+        return "softmax_grad";
+    case OpKind::RmsNormGrad:
+        return "rms_norm_grad";
+    case OpKind::LayerNormGrad:
+        return "layer_norm_grad";
+    case OpKind::ColumnSum:
+        return "column_sum";
+    case OpKind::EmbeddingGrad:
+        return "embedding_grad";
+    case OpKind::AttnScoresGradQ:
+        return "attn_scores_grad_q";
+    case OpKind::AttnScoresGradK:
+        return "attn_scores_grad_k";
+    case OpKind::AttnValuesGradP:
+        return "attn_values_grad_p";
+    case OpKind::AttnValuesGradV:
+        return "attn_values_grad_v";
+    case OpKind::CrossEntropy:
+        return "cross_entropy";
+    case OpKind::CrossEntropyGrad:
+        return "cross_entropy_grad";
+    case OpKind::SumSquares:
+        return "sum_squares";
+    case OpKind::AdamW:
+        return "adamw";
+    case OpKind::GradEma:
+        return "grad_ema";
+    case OpKind::WriteRows:
+        return "write_rows";
     }
     return "?";
 }
@@ -94,8 +133,8 @@ NodeId Graph::matmul(NodeId a, NodeId b, bool transB, bool transA) {
     const std::int64_t k = transA ? A.shape.dim(0) : A.shape.dim(1);
     const std::int64_t kb = transB ? B.shape.dim(1) : B.shape.dim(0);
     if (k != kb)
-        fail("matmul inner dimensions differ: " + A.shape.toString() + " x " +
-             B.shape.toString() + (transB ? "^T" : ""));
+        fail("matmul inner dimensions differ: " + A.shape.toString() + " x " + B.shape.toString() +
+             (transB ? "^T" : ""));
     Node n;
     n.op = OpKind::MatMul;
     n.inputs = {a, b};
@@ -120,8 +159,12 @@ NodeId Graph::binary(OpKind op, NodeId a, NodeId b) {
     return push(std::move(n));
 }
 
-NodeId Graph::add(NodeId a, NodeId b) { return binary(OpKind::Add, a, b); }
-NodeId Graph::mul(NodeId a, NodeId b) { return binary(OpKind::Mul, a, b); }
+NodeId Graph::add(NodeId a, NodeId b) {
+    return binary(OpKind::Add, a, b);
+}
+NodeId Graph::mul(NodeId a, NodeId b) {
+    return binary(OpKind::Mul, a, b);
+}
 
 NodeId Graph::unary(OpKind op, NodeId x) {
     Node n;
@@ -137,9 +180,15 @@ NodeId Graph::scale(NodeId a, float s) {
     return id;
 }
 
-NodeId Graph::silu(NodeId x) { return unary(OpKind::Silu, x); }
-NodeId Graph::gelu(NodeId x) { return unary(OpKind::Gelu, x); }
-NodeId Graph::relu(NodeId x) { return unary(OpKind::Relu, x); }
+NodeId Graph::silu(NodeId x) {
+    return unary(OpKind::Silu, x);
+}
+NodeId Graph::gelu(NodeId x) {
+    return unary(OpKind::Gelu, x);
+}
+NodeId Graph::relu(NodeId x) {
+    return unary(OpKind::Relu, x);
+}
 
 NodeId Graph::swiglu(NodeId gate, NodeId up) {
     const Node& G = checked(gate, "swiglu");
@@ -197,7 +246,8 @@ NodeId Graph::rope(NodeId x, NodeId positions, int heads, int headDim, float the
     if (P.dtype != DType::I32 || P.shape.numel() != X.shape.dim(0))
         fail("rope positions must be I32 with one per row");
     if (ropeDims == 0) ropeDims = headDim;
-    if (ropeDims % 2 != 0 || ropeDims > headDim) fail("rope: rotated dims must be even, <= head dim");
+    if (ropeDims % 2 != 0 || ropeDims > headDim)
+        fail("rope: rotated dims must be even, <= head dim");
     Node n;
     n.op = OpKind::Rope;
     n.inputs = {x, positions};
@@ -236,7 +286,8 @@ NodeId Graph::attnScores(NodeId q, NodeId k, int heads, int kvHeads, int headDim
     if (batch < 1 || Q.shape.rank() != 2 || K.shape.rank() != 2 || Q.shape.dim(0) % batch != 0 ||
         K.shape.dim(0) % batch != 0)
         fail("attention: q and k rows must split into the batch's sequences");
-    if (kvHeads <= 0 || heads % kvHeads != 0) fail("attention: heads must be a multiple of KV heads");
+    if (kvHeads <= 0 || heads % kvHeads != 0)
+        fail("attention: heads must be a multiple of KV heads");
     if (Q.shape.rank() != 2 || Q.shape.dim(1) != std::int64_t(heads) * headDim)
         fail("attention: q must be [Tq, heads*headDim], got " + Q.shape.toString());
     if (K.shape.rank() != 2 || K.shape.dim(1) != std::int64_t(kvHeads) * headDim)
@@ -253,11 +304,11 @@ NodeId Graph::attnScores(NodeId q, NodeId k, int heads, int kvHeads, int headDim
     return push(std::move(n));
 }
 
-NodeId Graph::attnValues(NodeId probs, NodeId v, int heads, int kvHeads, int headDim,
-                         int batch) {
+NodeId Graph::attnValues(NodeId probs, NodeId v, int heads, int kvHeads, int headDim, int batch) {
     const Node& P = checked(probs, "attn_values");
     const Node& V = checked(v, "attn_values");
-    if (kvHeads <= 0 || heads % kvHeads != 0) fail("attention: heads must be a multiple of KV heads");
+    if (kvHeads <= 0 || heads % kvHeads != 0)
+        fail("attention: heads must be a multiple of KV heads");
     if (batch < 1 || P.shape.rank() != 3 || P.shape.dim(0) != std::int64_t(batch) * heads)
         fail("attention: probs must be [batch*H, Tq, Tk]");
     if (V.shape.rank() != 2 || V.shape.dim(0) != P.shape.dim(2) * batch ||
@@ -384,7 +435,8 @@ NodeId Graph::writeRows(NodeId dst, NodeId src, NodeId rows) {
     const Node& D = checked(dst, "write_rows");
     const Node& S = checked(src, "write_rows");
     const Node& R = checked(rows, "write_rows");
-    if (D.op != OpKind::State || D.shape.rank() != 2) fail("write_rows writes into a 2-D state node");
+    if (D.op != OpKind::State || D.shape.rank() != 2)
+        fail("write_rows writes into a 2-D state node");
     if (S.shape.rank() != 2 || S.shape.dim(1) != D.shape.dim(1))
         fail("write_rows: rows of " + S.shape.toString() + " do not fit " + D.shape.toString());
     if (R.dtype != DType::I32 || R.shape.numel() != S.shape.dim(0))
@@ -394,8 +446,12 @@ NodeId Graph::writeRows(NodeId dst, NodeId src, NodeId rows) {
     return id;
 }
 
-void Graph::capture(NodeId id) { m_nodes.at(std::size_t(id)).captured = true; }
-void Graph::setName(NodeId id, const std::string& name) { m_nodes.at(std::size_t(id)).name = name; }
+void Graph::capture(NodeId id) {
+    m_nodes.at(std::size_t(id)).captured = true;
+}
+void Graph::setName(NodeId id, const std::string& name) {
+    m_nodes.at(std::size_t(id)).name = name;
+}
 
 std::vector<NodeId> Graph::lastUses() const {
     std::vector<NodeId> last(m_nodes.size());

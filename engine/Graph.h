@@ -16,50 +16,50 @@ namespace llmlab {
 using NodeId = std::int32_t;
 
 enum class OpKind : std::uint8_t {
-    Input,       ///< host data set before each run (F32 or I32)
-    Constant,    ///< a weight tensor, uploaded once
-    MatMul,      ///< a [M,K] x b [K,N] -> [M,N]; transB: b is [N,K]
-    Add,         ///< a + b, b the same shape as a or one row broadcast over a's rows
-    Mul,         ///< a * b, same broadcasting as Add
-    Scale,       ///< a * scalar
-    Embedding,   ///< table [V,D], ids I32 [T] -> [T,D]
-    RmsNorm,     ///< x / sqrt(mean(x^2) + eps) * w, over each row
-    LayerNorm,   ///< (x - mean) / sqrt(var + eps) * w + b, over each row
-    Rope,        ///< rotary position embedding of x [T, H*hd] at positions I32 [T]
-    Softmax,     ///< row softmax of x [..., Tq, Tk] with additive mask and optional causal mask
-    AttnScores,  ///< q [Tq, Hq*hd], k [Tk, Hkv*hd] -> scores [Hq, Tq, Tk] * scale (grouped heads)
-    AttnValues,  ///< probs [Hq, Tq, Tk], v [Tk, Hkv*hd] -> [Tq, Hq*hd]
-    Silu,        ///< x * sigmoid(x)
-    Gelu,        ///< tanh approximation of GELU
-    Relu,        ///< max(x, 0)
-    SwiGlu,      ///< silu(gate) * up
+    Input,      ///< host data set before each run (F32 or I32)
+    Constant,   ///< a weight tensor, uploaded once
+    MatMul,     ///< a [M,K] x b [K,N] -> [M,N]; transB: b is [N,K]
+    Add,        ///< a + b, b the same shape as a or one row broadcast over a's rows
+    Mul,        ///< a * b, same broadcasting as Add
+    Scale,      ///< a * scalar
+    Embedding,  ///< table [V,D], ids I32 [T] -> [T,D]
+    RmsNorm,    ///< x / sqrt(mean(x^2) + eps) * w, over each row
+    LayerNorm,  ///< (x - mean) / sqrt(var + eps) * w + b, over each row
+    Rope,       ///< rotary position embedding of x [T, H*hd] at positions I32 [T]
+    Softmax,    ///< row softmax of x [..., Tq, Tk] with additive mask and optional causal mask
+    AttnScores, ///< q [Tq, Hq*hd], k [Tk, Hkv*hd] -> scores [Hq, Tq, Tk] * scale (grouped heads)
+    AttnValues, ///< probs [Hq, Tq, Tk], v [Tk, Hkv*hd] -> [Tq, Hq*hd]
+    Silu,       ///< x * sigmoid(x)
+    Gelu,       ///< tanh approximation of GELU
+    Relu,       ///< max(x, 0)
+    SwiGlu,     ///< silu(gate) * up
 
     // Training. Gradients are ordinary ops built by engine/train/Autodiff; see CpuGradOps.h
     // for each one's formula.
-    Parameter,       ///< a trainable F32 tensor kept between runs (initial value given)
-    State,           ///< an F32 buffer kept between runs, zero at first (optimiser moments)
-    ReluGrad,        ///< (dy, x) -> dx
-    GeluGrad,        ///< (dy, x) -> dx
-    SiluGrad,        ///< (dy, x) -> dx
-    SoftmaxGrad,     ///< (dy, y) -> dx, y the softmax output; params.scale as in the forward op
-    RmsNormGrad,     ///< (dy, x, w) -> dx
-    LayerNormGrad,   ///< (dy, x, w) -> dx
-    ColumnSum,       ///< x [R, C] -> [C]
-    EmbeddingGrad,   ///< (dy [T, D], ids I32 [T]) -> [V, D], V = params.rows
-    AttnScoresGradQ, ///< (dScores, k) -> dq
-    AttnScoresGradK, ///< (dScores, q) -> dk
-    AttnValuesGradP, ///< (dOut, v) -> dProbs
-    AttnValuesGradV, ///< (dOut, probs) -> dv
-    CrossEntropy,    ///< (logits [N, V], labels I32 [N]) -> loss [N]; a label outside [0, V): 0
-    CrossEntropyGrad,///< (logits, labels) -> params.scale * (softmax - onehot) [N, V]
-    SumSquares,      ///< x -> [1] sum of squares
-    AdamW,           ///< in place: (param, grad, m, v, scalars [4] [, normSq [1]]) -> param
-    GradEma,         ///< (grad, ema) -> grad + lambda * ema', ema' = alpha ema + (1-alpha) grad
-                     ///< written back into ema in place (Grokfast)
+    Parameter,        ///< a trainable F32 tensor kept between runs (initial value given)
+    State,            ///< an F32 buffer kept between runs, zero at first (optimiser moments)
+    ReluGrad,         ///< (dy, x) -> dx
+    GeluGrad,         ///< (dy, x) -> dx
+    SiluGrad,         ///< (dy, x) -> dx
+    SoftmaxGrad,      ///< (dy, y) -> dx, y the softmax output; params.scale as in the forward op
+    RmsNormGrad,      ///< (dy, x, w) -> dx
+    LayerNormGrad,    ///< (dy, x, w) -> dx
+    ColumnSum,        ///< x [R, C] -> [C]
+    EmbeddingGrad,    ///< (dy [T, D], ids I32 [T]) -> [V, D], V = params.rows
+    AttnScoresGradQ,  ///< (dScores, k) -> dq
+    AttnScoresGradK,  ///< (dScores, q) -> dk
+    AttnValuesGradP,  ///< (dOut, v) -> dProbs
+    AttnValuesGradV,  ///< (dOut, probs) -> dv
+    CrossEntropy,     ///< (logits [N, V], labels I32 [N]) -> loss [N]; a label outside [0, V): 0
+    CrossEntropyGrad, ///< (logits, labels) -> params.scale * (softmax - onehot) [N, V]
+    SumSquares,       ///< x -> [1] sum of squares
+    AdamW,            ///< in place: (param, grad, m, v, scalars [4] [, normSq [1]]) -> param
+    GradEma,          ///< (grad, ema) -> grad + lambda * ema', ema' = alpha ema + (1-alpha) grad
+                      ///< written back into ema in place (Grokfast)
 
     // Inference with a KV cache.
-    WriteRows,       ///< in place: (dst State [R, C], src [T, C], rows I32 [T]) -> dst with
-                     ///< dst[rows[t]] = src[t]; a row outside [0, R) is skipped
+    WriteRows, ///< in place: (dst State [R, C], src [T, C], rows I32 [T]) -> dst with
+               ///< dst[rows[t]] = src[t]; a row outside [0, R) is skipped
 };
 
 /// The two RoPE layouts: pairs (2i, 2i+1) as in GGUF/llama2.c, or halves (i, i+hd/2) as in HF.
@@ -67,22 +67,22 @@ enum class RopeLayout : std::uint8_t { Interleaved, RotateHalf };
 
 /// Op parameters; each op reads the fields its comment names.
 struct OpParams {
-    float eps = 0.0f;     ///< RmsNorm, LayerNorm, AdamW
-    float scale = 1.0f;   ///< Scale, AttnScores, Softmax (applied before the masks)
+    float eps = 0.0f;       ///< RmsNorm, LayerNorm, AdamW
+    float scale = 1.0f;     ///< Scale, AttnScores, Softmax (applied before the masks)
     float theta = 10000.0f; ///< Rope base
-    bool transB = false;  ///< MatMul
-    bool causal = false;  ///< Softmax: key j allowed for query i when j <= i + (Tk - Tq)
+    bool transB = false;    ///< MatMul
+    bool causal = false;    ///< Softmax: key j allowed for query i when j <= i + (Tk - Tq)
     RopeLayout ropeLayout = RopeLayout::Interleaved;
-    std::int32_t heads = 0;    ///< Rope, AttnScores, AttnValues: query heads
-    std::int32_t kvHeads = 0;  ///< AttnScores, AttnValues: key/value heads (divides heads)
-    std::int32_t headDim = 0;  ///< Rope, AttnScores, AttnValues
-    std::int32_t ropeDims = 0; ///< Rope: leading dims of each head rotated (0 = all)
-    bool transA = false;       ///< MatMul: a is [K, M] and a^T is used
-    std::int32_t batch = 1;    ///< Attn*: independent sequences stacked along the rows
-    std::int64_t rows = 0;     ///< EmbeddingGrad: vocabulary size V
+    std::int32_t heads = 0;             ///< Rope, AttnScores, AttnValues: query heads
+    std::int32_t kvHeads = 0;           ///< AttnScores, AttnValues: key/value heads (divides heads)
+    std::int32_t headDim = 0;           ///< Rope, AttnScores, AttnValues
+    std::int32_t ropeDims = 0;          ///< Rope: leading dims of each head rotated (0 = all)
+    bool transA = false;                ///< MatMul: a is [K, M] and a^T is used
+    std::int32_t batch = 1;             ///< Attn*: independent sequences stacked along the rows
+    std::int64_t rows = 0;              ///< EmbeddingGrad: vocabulary size V
     float beta1 = 0.9f, beta2 = 0.999f; ///< AdamW
-    float weightDecay = 0.0f;  ///< AdamW (decoupled)
-    float clipNorm = 0.0f;     ///< AdamW: scale g by min(1, clipNorm / sqrt(normSq)); 0 = off
+    float weightDecay = 0.0f;           ///< AdamW (decoupled)
+    float clipNorm = 0.0f; ///< AdamW: scale g by min(1, clipNorm / sqrt(normSq)); 0 = off
     float alpha = 0.98f, lambda = 2.0f; ///< GradEma
 };
 
@@ -94,11 +94,11 @@ struct Node {
     OpKind op = OpKind::Input;
     std::vector<NodeId> inputs; ///< earlier nodes; for Softmax the optional mask is inputs[1]
     Shape shape;
-    DType dtype = DType::F32;   ///< F32 for activations; I32 inputs; weight dtype for constants
+    DType dtype = DType::F32; ///< F32 for activations; I32 inputs; weight dtype for constants
     OpParams params;
-    Tensor constant;            ///< Constant and Parameter (the initial value)
+    Tensor constant; ///< Constant and Parameter (the initial value)
     std::string name;
-    bool captured = false;      ///< readable after a run
+    bool captured = false; ///< readable after a run
     /// In-place ops: the output is input 0's buffer (AdamW: the parameter), and the inputs
     /// listed here are written too (AdamW: m and v; GradEma: ema). Empty for pure ops.
     bool outputAliasesInput0 = false;

@@ -81,7 +81,8 @@ void halfToFloat(const std::uint16_t* src, float* dst, std::size_t n) {
     // 8 at a time with the F16C conversion instruction (exact, like the scalar path): the
     // packed matmul widens F16 weights on every decoded token, so this is on the hot path.
     for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
+        _mm256_storeu_ps(
+            dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
 #endif
     for (; i < n; ++i) dst[i] = halfToFloat(src[i]);
 }

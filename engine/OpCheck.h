@@ -13,16 +13,16 @@ namespace llmlab {
 
 /// One op at one shape. `dims` is read per op (see OpCheck.cpp: standardOpCases lists them).
 struct OpCase {
-    std::string op;               ///< opName(): "matmul", "rope", "attention", ...
+    std::string op; ///< opName(): "matmul", "rope", "attention", ...
     std::vector<std::int64_t> dims;
-    std::string variant;          ///< "transB", "rotate_half", "gqa", "masked", ... or ""
-    std::string label() const;    ///< "matmul 257x129x65 transB"
+    std::string variant;       ///< "transB", "rotate_half", "gqa", "masked", ... or ""
+    std::string label() const; ///< "matmul 257x129x65 transB"
 };
 
 struct OpCheckResult {
     OpCase opCase;
-    double nmse = 0.0;   ///< sum((test-ref)^2) / sum(ref^2)
-    double bound = 0.0;  ///< the largest NMSE accepted for this op
+    double nmse = 0.0;  ///< sum((test-ref)^2) / sum(ref^2)
+    double bound = 0.0; ///< the largest NMSE accepted for this op
     bool passed() const { return nmse <= bound; }
 };
 

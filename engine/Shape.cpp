@@ -18,7 +18,9 @@ std::int64_t Shape::numel() const {
     return n;
 }
 
-std::int64_t Shape::rows() const { return m_rank == 0 ? 1 : numel() / (back() == 0 ? 1 : back()); }
+std::int64_t Shape::rows() const {
+    return m_rank == 0 ? 1 : numel() / (back() == 0 ? 1 : back());
+}
 
 std::string Shape::toString() const {
     std::string s = "[";

@@ -84,9 +84,15 @@ std::vector<float> Tensor::toFloats() const {
     const auto n = std::size_t(numel());
     std::vector<float> out(n);
     switch (m_dtype) {
-    case DType::F32: std::memcpy(out.data(), m_data, n * 4); break;
-    case DType::F16: halfToFloat(static_cast<const std::uint16_t*>(m_data), out.data(), n); break;
-    case DType::BF16: bf16ToFloat(static_cast<const std::uint16_t*>(m_data), out.data(), n); break;
+    case DType::F32:
+        std::memcpy(out.data(), m_data, n * 4);
+        break;
+    case DType::F16:
+        halfToFloat(static_cast<const std::uint16_t*>(m_data), out.data(), n);
+        break;
+    case DType::BF16:
+        bf16ToFloat(static_cast<const std::uint16_t*>(m_data), out.data(), n);
+        break;
     case DType::I32: {
         const auto* p = static_cast<const std::int32_t*>(m_data);
         for (std::size_t i = 0; i < n; ++i) out[i] = float(p[i]);

@@ -36,8 +36,8 @@ public:
     /// Writable data: only for owning tensors (throws for borrowed ones).
     void* mutableData();
 
-    std::span<const float> floats() const; ///< F32 only
-    std::span<float> mutableFloats();      ///< F32 only, owning only
+    std::span<const float> floats() const;      ///< F32 only
+    std::span<float> mutableFloats();           ///< F32 only, owning only
     std::span<const std::int32_t> ints() const; ///< I32 only
 
     /// Values converted to F32 (F32, F16, BF16 and the quantized types once a dequantizer is

@@ -58,7 +58,8 @@ double dot(const Vec& y, const std::vector<float>& w) {
 Vec gelu64(const Vec& x) {
     Vec y(x.size());
     for (std::size_t i = 0; i < x.size(); ++i)
-        y[i] = 0.5 * x[i] * (1 + std::tanh(std::sqrt(2 / M_PI) * (x[i] + 0.044715 * std::pow(x[i], 3))));
+        y[i] = 0.5 * x[i] *
+               (1 + std::tanh(std::sqrt(2 / M_PI) * (x[i] + 0.044715 * std::pow(x[i], 3))));
     return y;
 }
 Vec softmax64(const Vec& x, std::size_t rows, std::size_t n, double scale) {
@@ -144,9 +145,11 @@ private slots:
         const std::size_t rows = 5, n = 7;
         const auto x = randomFloats(m_rng, rows * n, 2), w = randomFloats(m_rng, rows * n);
         std::vector<float> y(rows * n), g(rows * n);
-        cpu::softmax(x.data(), nullptr, y.data(), std::int64_t(rows * n), 1, std::int64_t(n), false, 1.5f);
+        cpu::softmax(x.data(), nullptr, y.data(), std::int64_t(rows * n), 1, std::int64_t(n), false,
+                     1.5f);
         cpu::softmaxGrad(w.data(), y.data(), g.data(), rows, n, 1.5f);
-        QVERIFY(gradError([&](const Vec& v) { return dot(softmax64(v, rows, n, 1.5), w); }, x, g) < kBound);
+        QVERIFY(gradError([&](const Vec& v) { return dot(softmax64(v, rows, n, 1.5), w); }, x, g) <
+                kBound);
     }
 
     void norms() {
@@ -155,9 +158,11 @@ private slots:
         const auto gamma = randomFloats(m_rng, d);
         std::vector<float> g(rows * d);
         cpu::layerNormGrad(w.data(), x.data(), gamma.data(), g.data(), rows, d, 1e-5f);
-        QVERIFY(gradError([&](const Vec& v) { return dot(norm64(v, gamma, rows, d, false), w); }, x, g) < kBound);
+        QVERIFY(gradError([&](const Vec& v) { return dot(norm64(v, gamma, rows, d, false), w); }, x,
+                          g) < kBound);
         cpu::rmsNormGrad(w.data(), x.data(), gamma.data(), g.data(), rows, d, 1e-5f);
-        QVERIFY(gradError([&](const Vec& v) { return dot(norm64(v, gamma, rows, d, true), w); }, x, g) < kBound);
+        QVERIFY(gradError([&](const Vec& v) { return dot(norm64(v, gamma, rows, d, true), w); }, x,
+                          g) < kBound);
     }
 
     void attentionWithGroupedHeads() {
@@ -175,10 +180,18 @@ private slots:
         cpu::attnScoresGradK(wS.data(), q.data(), gk.data(), tq, tk, H, Hkv, hd, float(s));
         cpu::attnValuesGradP(wO.data(), v.data(), gp.data(), tq, tk, H, Hkv, hd);
         cpu::attnValuesGradV(wO.data(), p.data(), gv.data(), tq, tk, H, Hkv, hd);
-        QVERIFY(gradError([&](const Vec& x) { return dot(scores64(x, kd, tq, tk, H, Hkv, hd, s), wS); }, q, gq) < kBound);
-        QVERIFY(gradError([&](const Vec& x) { return dot(scores64(qd, x, tq, tk, H, Hkv, hd, s), wS); }, k, gk) < kBound);
-        QVERIFY(gradError([&](const Vec& x) { return dot(values64(x, vd, tq, tk, H, Hkv, hd), wO); }, p, gp) < kBound);
-        QVERIFY(gradError([&](const Vec& x) { return dot(values64(pd, x, tq, tk, H, Hkv, hd), wO); }, v, gv) < kBound);
+        QVERIFY(
+            gradError([&](const Vec& x) { return dot(scores64(x, kd, tq, tk, H, Hkv, hd, s), wS); },
+                      q, gq) < kBound);
+        QVERIFY(
+            gradError([&](const Vec& x) { return dot(scores64(qd, x, tq, tk, H, Hkv, hd, s), wS); },
+                      k, gk) < kBound);
+        QVERIFY(
+            gradError([&](const Vec& x) { return dot(values64(x, vd, tq, tk, H, Hkv, hd), wO); }, p,
+                      gp) < kBound);
+        QVERIFY(
+            gradError([&](const Vec& x) { return dot(values64(pd, x, tq, tk, H, Hkv, hd), wO); }, v,
+                      gv) < kBound);
     }
 
     void crossEntropy() {
@@ -228,7 +241,8 @@ private slots:
 
         CpuBackend cpu(1);
         auto exe = cpu.compile(g);
-        exe->setInput(f.tokens, std::span<const std::int32_t>(std::vector<std::int32_t>{1, 2, 10, 4, 7, 10, 9, 0, 10}));
+        exe->setInput(f.tokens, std::span<const std::int32_t>(
+                                    std::vector<std::int32_t>{1, 2, 10, 4, 7, 10, 9, 0, 10}));
         exe->setInput(f.positions, std::span<const std::int32_t>(toyPositions(batch, 3)));
         exe->setInput(f.answerRows, std::span<const std::int32_t>(toyAnswerRows(batch, 3)));
         exe->setInput(labels, std::span<const std::int32_t>(std::vector<std::int32_t>{3, 0, 9}));

@@ -13,7 +13,9 @@
 using namespace llmlab;
 
 namespace {
-bool near(float a, float b, float tol = 1e-5f) { return std::fabs(a - b) <= tol; }
+bool near(float a, float b, float tol = 1e-5f) {
+    return std::fabs(a - b) <= tol;
+}
 } // namespace
 
 class TestCpuOps : public QObject {
@@ -150,8 +152,8 @@ private slots:
         for (std::uint32_t b = 0; b + 3 < 0x10000; ++b)
             if (!std::isnan(bulk[b])) QCOMPARE(bulk[b], halfToFloat(all[b]));
         QCOMPARE(halfToFloat(0x3c00), 1.0f);
-        QCOMPARE(halfToFloat(0x0001), std::ldexp(1.0f, -24)); // smallest subnormal
-        QCOMPARE(floatToHalf(65520.0f), std::uint16_t(0x7c00));  // rounds up to infinity
+        QCOMPARE(halfToFloat(0x0001), std::ldexp(1.0f, -24));   // smallest subnormal
+        QCOMPARE(floatToHalf(65520.0f), std::uint16_t(0x7c00)); // rounds up to infinity
         QCOMPARE(floatToHalf(1.0f + std::ldexp(1.0f, -11)), std::uint16_t(0x3c00)); // tie to even
         QCOMPARE(bf16ToFloat(floatToBf16(1.5f)), 1.5f);
         QCOMPARE(floatToBf16(1.0f + std::ldexp(1.0f, -8)), std::uint16_t(0x3f80)); // tie to even

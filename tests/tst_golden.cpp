@@ -1,10 +1,10 @@
 // The whole model against references made by another implementation: stories260K's greedy
 // decoding oracle (a float64 re-implementation of llama2.c), from the GGUF file, the llama2.c
 // checkpoint and the Hugging Face folder (rotate-half q/k), on the CPU and on Vulkan.
+#include "Sampling.h"
 #include "TestSupport.h"
 #include "cpu/CpuBackend.h"
 #include "model/LanguageModel.h"
-#include "Sampling.h"
 
 #include <QtTest>
 
@@ -67,7 +67,8 @@ class TestGolden : public QObject {
                 logits = session.decode(next);
             }
             QCOMPARE(tokens.size(), o.tokens.size());
-            QVERIFY2(tokens == o.tokens, qPrintable(QString("case %1: greedy tokens differ").arg(index)));
+            QVERIFY2(tokens == o.tokens,
+                     qPrintable(QString("case %1: greedy tokens differ").arg(index)));
         }
         std::string first;
         QCOMPARE(test::validationErrors(backend, &first), std::size_t(0));

@@ -31,8 +31,9 @@ Mat referenceLogits(const ModelFile& f, const std::vector<std::int32_t>& tokens)
             for (int i = 0; i < d; ++i) mean += x[std::size_t(t * d + i)] / d;
             for (int i = 0; i < d; ++i) var += std::pow(x[std::size_t(t * d + i)] - mean, 2) / d;
             for (int i = 0; i < d; ++i)
-                y[std::size_t(t * d + i)] =
-                    (x[std::size_t(t * d + i)] - mean) / std::sqrt(var + s.normEps) * g[std::size_t(i)] + b[std::size_t(i)];
+                y[std::size_t(t * d + i)] = (x[std::size_t(t * d + i)] - mean) /
+                                                std::sqrt(var + s.normEps) * g[std::size_t(i)] +
+                                            b[std::size_t(i)];
         }
         return y;
     };
@@ -43,7 +44,8 @@ Mat referenceLogits(const ModelFile& f, const std::vector<std::int32_t>& tokens)
         for (int t = 0; t < T; ++t)
             for (int o = 0; o < out; ++o) {
                 double acc = b[std::size_t(o)];
-                for (int i = 0; i < in; ++i) acc += x[std::size_t(t * in + i)] * w[std::size_t(i * out + o)];
+                for (int i = 0; i < in; ++i)
+                    acc += x[std::size_t(t * in + i)] * w[std::size_t(i * out + o)];
                 y[std::size_t(t * out + o)] = acc;
             }
         return y;
@@ -52,7 +54,8 @@ Mat referenceLogits(const ModelFile& f, const std::vector<std::int32_t>& tokens)
     Mat x(std::size_t(T * d));
     for (int t = 0; t < T; ++t)
         for (int i = 0; i < d; ++i)
-            x[std::size_t(t * d + i)] = wte[std::size_t(tokens[std::size_t(t)] * d + i)] + wpe[std::size_t(t * d + i)];
+            x[std::size_t(t * d + i)] =
+                wte[std::size_t(tokens[std::size_t(t)] * d + i)] + wpe[std::size_t(t * d + i)];
     for (int l = 0; l < s.layers; ++l) {
         const std::string b = "blk." + std::to_string(l) + ".";
         const Mat qkv = conv1d(layerNorm(x, b + "attn_norm"), b + "attn_qkv", d, 3 * d);
@@ -64,19 +67,23 @@ Mat referenceLogits(const ModelFile& f, const std::vector<std::int32_t>& tokens)
                 for (int j = 0; j <= i; ++j) {
                     double dot = 0;
                     for (int e = 0; e < hd; ++e)
-                        dot += qkv[std::size_t(i * 3 * d + h * hd + e)] * qkv[std::size_t(j * 3 * d + d + h * hd + e)];
+                        dot += qkv[std::size_t(i * 3 * d + h * hd + e)] *
+                               qkv[std::size_t(j * 3 * d + d + h * hd + e)];
                     p[std::size_t(j)] = dot / std::sqrt(double(hd));
                     mx = std::max(mx, p[std::size_t(j)]);
                 }
                 for (double& v : p) sum += (v = std::exp(v - mx));
                 for (int j = 0; j <= i; ++j)
                     for (int e = 0; e < hd; ++e)
-                        att[std::size_t(i * d + h * hd + e)] += p[std::size_t(j)] / sum * qkv[std::size_t(j * 3 * d + 2 * d + h * hd + e)];
+                        att[std::size_t(i * d + h * hd + e)] +=
+                            p[std::size_t(j)] / sum *
+                            qkv[std::size_t(j * 3 * d + 2 * d + h * hd + e)];
             }
         const Mat o = conv1d(att, b + "attn_output", d, d);
         for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
         Mat m = conv1d(layerNorm(x, b + "ffn_norm"), b + "ffn_up", d, s.ffnWidth);
-        for (double& v : m) v = 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+        for (double& v : m)
+            v = 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
         const Mat down = conv1d(m, b + "ffn_down", s.ffnWidth, d);
         for (std::size_t i = 0; i < x.size(); ++i) x[i] += down[i];
     }
@@ -85,7 +92,8 @@ Mat referenceLogits(const ModelFile& f, const std::vector<std::int32_t>& tokens)
     for (int t = 0; t < T; ++t)
         for (int v = 0; v < V; ++v) {
             double acc = 0;
-            for (int i = 0; i < d; ++i) acc += y[std::size_t(t * d + i)] * wte[std::size_t(v * d + i)];
+            for (int i = 0; i < d; ++i)
+                acc += y[std::size_t(t * d + i)] * wte[std::size_t(v * d + i)];
             logits[std::size_t(t * V + v)] = acc;
         }
     return logits;
@@ -114,15 +122,18 @@ class TestGpt2 : public QObject {
         }
         QCOMPARE(got.size(), ref.size());
         double maxErr = 0;
-        for (std::size_t i = 0; i < got.size(); ++i) maxErr = std::max(maxErr, std::fabs(got[i] - ref[i]));
-        qInfo("max |logit - float64 reference| = %.2e over %zu tokens x %zu", maxErr, tokens.size(), V);
+        for (std::size_t i = 0; i < got.size(); ++i)
+            maxErr = std::max(maxErr, std::fabs(got[i] - ref[i]));
+        qInfo("max |logit - float64 reference| = %.2e over %zu tokens x %zu", maxErr, tokens.size(),
+              V);
         QVERIFY2(maxErr <= tolerance, qPrintable(QString("max error %1").arg(maxErr)));
 
         // A conversation that goes on with a second prompt of another length: the cache moves
         // from one compiled graph to the next and nothing is lost on the way.
         InferenceSession again(model, backend, 64);
         again.prefill(std::span<const std::int32_t>(tokens.data(), 4));
-        std::vector<float> more = again.prefill(std::span<const std::int32_t>(tokens.data() + 4, 3));
+        std::vector<float> more =
+            again.prefill(std::span<const std::int32_t>(tokens.data() + 4, 3));
         for (std::size_t t = 7; t < tokens.size(); ++t) {
             const std::vector<float> step = again.decode(tokens[t]);
             more.insert(more.end(), step.begin(), step.end());
@@ -130,7 +141,8 @@ class TestGpt2 : public QObject {
         double contErr = 0;
         for (std::size_t i = 0; i < more.size(); ++i)
             contErr = std::max(contErr, std::fabs(more[i] - ref[4 * V + i]));
-        QVERIFY2(contErr <= tolerance, qPrintable(QString("continued prompt: max error %1").arg(contErr)));
+        QVERIFY2(contErr <= tolerance,
+                 qPrintable(QString("continued prompt: max error %1").arg(contErr)));
         QCOMPARE(test::validationErrors(backend), std::size_t(0));
     }
 

@@ -73,7 +73,8 @@ private slots:
         }
         QCOMPARE(xs, ys);
         QVERIFY(std::count(xs.begin(), xs.end(), 1) < 50); // it does sample
-        QVERIFY(std::fabs(Sampler::logProb(m_logits, 1) - std::log(Sampler({1.0f}).distribution(m_logits, {})[1])) < 1e-6);
+        QVERIFY(std::fabs(Sampler::logProb(m_logits, 1) -
+                          std::log(Sampler({1.0f}).distribution(m_logits, {})[1])) < 1e-6);
     }
 
     void streamedTextIsTheDecodedText() {
@@ -90,8 +91,8 @@ private slots:
         sp.seed = 5;
         std::string streamed;
         std::vector<std::int32_t> ids = tok.encode("Once upon a time", {true, false});
-        const GenerationResult r =
-            generate(session, tok, ids, 60, sp, [&](const GeneratedToken& t) { streamed += t.text; });
+        const GenerationResult r = generate(session, tok, ids, 60, sp,
+                                            [&](const GeneratedToken& t) { streamed += t.text; });
         QVERIFY(!r.tokens.empty());
         std::vector<std::int32_t> all = ids;
         for (const auto& t : r.tokens) {

@@ -12,8 +12,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <thread>
 
 using namespace llmlab;
@@ -29,7 +29,9 @@ TrainConfig smallConfig() {
     return c;
 }
 
-QString cliPath() { return qEnvironmentVariable("LLMLAB_CLI"); }
+QString cliPath() {
+    return qEnvironmentVariable("LLMLAB_CLI");
+}
 } // namespace
 
 class TestTraining : public QObject {
@@ -44,7 +46,8 @@ private slots:
         for (std::size_t i = 0; i < a.train.size(); ++i) QCOMPARE(a.train[i].a, b.train[i].a);
         for (const Example& e : a.train) QCOMPARE(e.answer * e.b % 13, e.a); // a / b * b = a
         spec.seed = 8;
-        QVERIFY(makeTask(spec).train[0].a != a.train[0].a || makeTask(spec).train[0].b != a.train[0].b);
+        QVERIFY(makeTask(spec).train[0].a != a.train[0].a ||
+                makeTask(spec).train[0].b != a.train[0].b);
         const TaskData s5 = makeTask({TaskKind::S5Compose, 0, 0.5, 1});
         QCOMPARE(s5.vocab, 121);
         QCOMPARE(taskAnswer(TaskKind::S5Compose, 0, 0, 17), 17); // identity o x = x
@@ -76,8 +79,9 @@ private slots:
         if (cliPath().isEmpty()) QSKIP("LLMLAB_CLI is not set (run through CTest)");
         QTemporaryDir tmp;
         const QString dir = tmp.path() + "/run";
-        const QStringList common = {"train", "--preset", "quick", "--p", "23", "--d-model", "32",
-                                    "--d-mlp", "64", "--eval-every", "5", "--checkpoint-every",
+        const QStringList common = {"train", "--preset",     "quick", "--p",
+                                    "23",    "--d-model",    "32",    "--d-mlp",
+                                    "64",    "--eval-every", "5",     "--checkpoint-every",
                                     "40"};
         QProcess p;
         p.start(cliPath(), common + QStringList{"--steps", "100000", "--out", dir});

@@ -62,7 +62,8 @@ int benchOps(const Args& args) {
 int benchTrain(const Args& args) {
     TrainConfig config;
     const std::string preset = option(args, "preset", "nanda");
-    if (!presetConfig(preset, &config)) throw std::invalid_argument("unknown preset '" + preset + "'");
+    if (!presetConfig(preset, &config))
+        throw std::invalid_argument("unknown preset '" + preset + "'");
     const int steps = std::stoi(option(args, "steps", "50"));
     const std::string which = option(args, "backend", "cpu");
     std::string why;
@@ -72,7 +73,8 @@ int benchTrain(const Args& args) {
     for (int i = 0; i < 3; ++i) trainer.trainStep(); // warm-up
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < steps; ++i) trainer.trainStep();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("train %s on %s (%s), batch %zu: %.2f steps/s\n", preset.c_str(),
                 backend->name().c_str(), backend->deviceName().c_str(), trainer.task().train.size(),
                 steps / secs);
@@ -116,7 +118,8 @@ int benchModel(const Args& args, bool decode) {
         secs = std::chrono::duration<double>(Clock::now() - start).count();
     }
     std::printf("%s %s: %d tokens on %s (%s): %.1f tokens/s\n", decode ? "decode" : "prompt",
-                args[1].c_str(), n, backend->name().c_str(), backend->deviceName().c_str(), n / secs);
+                args[1].c_str(), n, backend->name().c_str(), backend->deviceName().c_str(),
+                n / secs);
     return 0;
 }
 

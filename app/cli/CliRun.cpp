@@ -26,7 +26,8 @@ Tokenizer tokenizerOf(const ModelFile& model, const Args& args) {
     if (path.empty()) return tokenizerFor(model);
     if (path.size() >= 5 && path.substr(path.size() - 5) == ".json")
         return Tokenizer::fromTokenizerJson(path);
-    if (path.size() >= 5 && path.substr(path.size() - 5) == ".gguf") return Tokenizer::fromGgufFile(path);
+    if (path.size() >= 5 && path.substr(path.size() - 5) == ".gguf")
+        return Tokenizer::fromGgufFile(path);
     return Tokenizer::fromLlama2c(path);
 }
 
@@ -50,11 +51,15 @@ void dumpAttention(const std::string& dir, const InferenceSession& s) {
     const int keys = s.position(); // only the positions written so far
     for (std::size_t l = 0; l < c.attention.size(); ++l)
         for (int h = 0; h < heads; ++h) {
-            std::ofstream out(dir + "/layer" + std::to_string(l) + "_head" + std::to_string(h) + ".csv");
+            std::ofstream out(dir + "/layer" + std::to_string(l) + "_head" + std::to_string(h) +
+                              ".csv");
             for (int i = 0; i < c.tokens; ++i) {
                 for (int j = 0; j < keys; ++j)
                     out << (j ? "," : "")
-                        << c.attention[l][(std::size_t(h) * std::size_t(c.tokens) + std::size_t(i)) * std::size_t(c.context) + std::size_t(j)];
+                        << c.attention[l]
+                                      [(std::size_t(h) * std::size_t(c.tokens) + std::size_t(i)) *
+                                           std::size_t(c.context) +
+                                       std::size_t(j)];
                 out << "\n";
             }
         }
@@ -100,14 +105,14 @@ int run(const Args& args) {
     }
     std::printf("%s", tok.decode(prompt, {false, true}).c_str());
     const GenerationResult r = generate(session, tok, prompt, n, sp, [&](const GeneratedToken& t) {
-        if (showLogits)
-            std::printf("[%d %.3f]", t.id, t.logProb);
+        if (showLogits) std::printf("[%d %.3f]", t.id, t.logProb);
         std::printf("%s", t.text.c_str());
         std::fflush(stdout);
     });
-    std::printf("\n# %zu prompt tokens in %.3f s (%.1f tokens/s), %zu generated in %.3f s (%.1f tokens/s)%s\n",
-                r.promptTokens.size(), r.promptSeconds, double(r.promptTokens.size()) / r.promptSeconds,
-                r.tokens.size(), r.decodeSeconds,
+    std::printf("\n# %zu prompt tokens in %.3f s (%.1f tokens/s), %zu generated in %.3f s (%.1f "
+                "tokens/s)%s\n",
+                r.promptTokens.size(), r.promptSeconds,
+                double(r.promptTokens.size()) / r.promptSeconds, r.tokens.size(), r.decodeSeconds,
                 r.decodeSeconds > 0 ? double(r.tokens.size()) / r.decodeSeconds : 0.0,
                 r.stoppedAtEnd ? ", stopped at end of text" : "");
     if (!attnDir.empty()) std::printf("# attention of the prompt written to %s\n", attnDir.c_str());

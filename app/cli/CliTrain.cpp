@@ -106,7 +106,8 @@ int train(const Args& args) {
     const std::string exportPath = option(args, "export");
     if (!exportPath.empty()) {
         // A .gguf name gives one GGUF file; anything else a Hugging Face-style folder.
-        const bool gguf = exportPath.size() > 5 && exportPath.substr(exportPath.size() - 5) == ".gguf";
+        const bool gguf =
+            exportPath.size() > 5 && exportPath.substr(exportPath.size() - 5) == ".gguf";
         std::string error;
         const bool ok = gguf ? exportToyGguf(exportPath, config, s.params, &error)
                              : exportToyHfFolder(exportPath, config, s.params, &error);

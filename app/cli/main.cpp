@@ -81,8 +81,7 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     const Args args(argv + 2, argv + argc);
     const std::map<std::string, int (*)(const Args&)> commands = {
-        {"devices", devices}, {"bench", bench},     {"check", check},
-        {"train", train},
+        {"devices", devices},   {"bench", bench}, {"check", check},     {"train", train},
         {"tokenize", tokenize}, {"run", run},     {"inspect", inspect}, {"models", models}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);

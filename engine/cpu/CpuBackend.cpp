@@ -9,9 +9,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
@@ -95,7 +95,8 @@ public:
             seconds[opName(nodes[i].op)] +=
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         }
-        for (const auto& [op, s] : seconds) std::fprintf(stderr, "%-20s %9.3f ms\n", op.c_str(), s * 1e3);
+        for (const auto& [op, s] : seconds)
+            std::fprintf(stderr, "%-20s %9.3f ms\n", op.c_str(), s * 1e3);
     }
 
     std::vector<float> read(NodeId id) const override {
@@ -145,11 +146,15 @@ private:
         return n;
     }
 
-    const float* in(const Node& n, int k) const { return m_ptr[std::size_t(n.inputs[std::size_t(k)])]; }
+    const float* in(const Node& n, int k) const {
+        return m_ptr[std::size_t(n.inputs[std::size_t(k)])];
+    }
     const std::int32_t* ints(const Node& n, int k) const {
         return m_ints[std::size_t(n.inputs[std::size_t(k)])].data();
     }
-    const Node& inNode(const Node& n, int k) const { return m_graph.node(n.inputs[std::size_t(k)]); }
+    const Node& inNode(const Node& n, int k) const {
+        return m_graph.node(n.inputs[std::size_t(k)]);
+    }
 
     void execute(const Node& n, std::size_t i) {
         float* out = const_cast<float*>(m_ptr[i]); // its own buffer, or input 0's for in-place ops
@@ -159,7 +164,8 @@ private:
         case OpKind::Input:
         case OpKind::Constant:
         case OpKind::Parameter:
-        case OpKind::State: return;
+        case OpKind::State:
+            return;
         case OpKind::MatMul: {
             const Tensor& packed = m_packed[std::size_t(n.inputs[1])];
             if (!packed.empty()) {
@@ -172,9 +178,15 @@ private:
                         p.transA);
             return;
         }
-        case OpKind::Add: cpu::add(in(n, 0), in(n, 1), out, count, inNode(n, 1).shape.numel()); return;
-        case OpKind::Mul: cpu::mul(in(n, 0), in(n, 1), out, count, inNode(n, 1).shape.numel()); return;
-        case OpKind::Scale: cpu::scale(in(n, 0), p.scale, out, count); return;
+        case OpKind::Add:
+            cpu::add(in(n, 0), in(n, 1), out, count, inNode(n, 1).shape.numel());
+            return;
+        case OpKind::Mul:
+            cpu::mul(in(n, 0), in(n, 1), out, count, inNode(n, 1).shape.numel());
+            return;
+        case OpKind::Scale:
+            cpu::scale(in(n, 0), p.scale, out, count);
+            return;
         case OpKind::Embedding: {
             const Tensor& packed = m_packed[std::size_t(n.inputs[0])];
             if (!packed.empty()) {
@@ -189,7 +201,8 @@ private:
             cpu::rmsNorm(in(n, 0), in(n, 1), out, n.shape.rows(), n.shape.back(), p.eps);
             return;
         case OpKind::LayerNorm:
-            cpu::layerNorm(in(n, 0), in(n, 1), in(n, 2), out, n.shape.rows(), n.shape.back(), p.eps);
+            cpu::layerNorm(in(n, 0), in(n, 1), in(n, 2), out, n.shape.rows(), n.shape.back(),
+                           p.eps);
             return;
         case OpKind::Rope:
             cpu::rope(in(n, 0), ints(n, 1), out, n.shape.dim(0), p.heads, p.headDim, p.ropeDims,
@@ -207,12 +220,24 @@ private:
         case OpKind::AttnScoresGradQ:
         case OpKind::AttnScoresGradK:
         case OpKind::AttnValuesGradP:
-        case OpKind::AttnValuesGradV: executeAttention(n, out); return;
-        case OpKind::Silu: cpu::silu(in(n, 0), out, count); return;
-        case OpKind::Gelu: cpu::gelu(in(n, 0), out, count); return;
-        case OpKind::Relu: cpu::relu(in(n, 0), out, count); return;
-        case OpKind::SwiGlu: cpu::swiglu(in(n, 0), in(n, 1), out, count); return;
-        default: executeTraining(n, out); return;
+        case OpKind::AttnValuesGradV:
+            executeAttention(n, out);
+            return;
+        case OpKind::Silu:
+            cpu::silu(in(n, 0), out, count);
+            return;
+        case OpKind::Gelu:
+            cpu::gelu(in(n, 0), out, count);
+            return;
+        case OpKind::Relu:
+            cpu::relu(in(n, 0), out, count);
+            return;
+        case OpKind::SwiGlu:
+            cpu::swiglu(in(n, 0), in(n, 1), out, count);
+            return;
+        default:
+            executeTraining(n, out);
+            return;
         }
     }
 
@@ -240,22 +265,23 @@ private:
                                 p.heads, p.kvHeads, p.headDim);
                 break;
             case OpKind::AttnScoresGradQ: // (dScores, k) -> dq
-                cpu::attnScoresGradQ(a + bi * sBlock, b + bi * tk * kw, out + bi * tq * qw, tq,
-                                     tk, p.heads, p.kvHeads, p.headDim, p.scale);
+                cpu::attnScoresGradQ(a + bi * sBlock, b + bi * tk * kw, out + bi * tq * qw, tq, tk,
+                                     p.heads, p.kvHeads, p.headDim, p.scale);
                 break;
             case OpKind::AttnScoresGradK: // (dScores, q) -> dk
-                cpu::attnScoresGradK(a + bi * sBlock, b + bi * tq * qw, out + bi * tk * kw, tq,
-                                     tk, p.heads, p.kvHeads, p.headDim, p.scale);
+                cpu::attnScoresGradK(a + bi * sBlock, b + bi * tq * qw, out + bi * tk * kw, tq, tk,
+                                     p.heads, p.kvHeads, p.headDim, p.scale);
                 break;
             case OpKind::AttnValuesGradP: // (dOut, v) -> dProbs
-                cpu::attnValuesGradP(a + bi * tq * qw, b + bi * tk * kw, out + bi * sBlock, tq,
-                                     tk, p.heads, p.kvHeads, p.headDim);
+                cpu::attnValuesGradP(a + bi * tq * qw, b + bi * tk * kw, out + bi * sBlock, tq, tk,
+                                     p.heads, p.kvHeads, p.headDim);
                 break;
             case OpKind::AttnValuesGradV: // (dOut, probs) -> dv
-                cpu::attnValuesGradV(a + bi * tq * qw, b + bi * sBlock, out + bi * tk * kw, tq,
-                                     tk, p.heads, p.kvHeads, p.headDim);
+                cpu::attnValuesGradV(a + bi * tq * qw, b + bi * sBlock, out + bi * tk * kw, tq, tk,
+                                     p.heads, p.kvHeads, p.headDim);
                 break;
-            default: break;
+            default:
+                break;
             }
         }
     }
@@ -264,9 +290,15 @@ private:
         const std::int64_t count = n.shape.numel();
         const OpParams& p = n.params;
         switch (n.op) {
-        case OpKind::ReluGrad: cpu::reluGrad(in(n, 0), in(n, 1), out, count); return;
-        case OpKind::GeluGrad: cpu::geluGrad(in(n, 0), in(n, 1), out, count); return;
-        case OpKind::SiluGrad: cpu::siluGrad(in(n, 0), in(n, 1), out, count); return;
+        case OpKind::ReluGrad:
+            cpu::reluGrad(in(n, 0), in(n, 1), out, count);
+            return;
+        case OpKind::GeluGrad:
+            cpu::geluGrad(in(n, 0), in(n, 1), out, count);
+            return;
+        case OpKind::SiluGrad:
+            cpu::siluGrad(in(n, 0), in(n, 1), out, count);
+            return;
         case OpKind::SoftmaxGrad:
             cpu::softmaxGrad(in(n, 0), in(n, 1), out, n.shape.rows(), n.shape.back(), p.scale);
             return;
@@ -327,7 +359,8 @@ private:
             }
             return;
         }
-        default: break;
+        default:
+            break;
         }
         throw std::logic_error(std::string("cpu backend: unknown op ") + opName(n.op));
     }

@@ -176,9 +176,9 @@ void crossEntropy(const float* logits, const std::int32_t* labels, float* loss, 
                   std::int64_t vocab) {
     for (std::int64_t r = 0; r < rows; ++r) {
         const std::int64_t y = labels[r];
-        loss[r] = y < 0 || y >= vocab ? 0.0f
-                                      : float(logSumExp(logits + r * vocab, vocab) -
-                                              logits[r * vocab + y]);
+        loss[r] = y < 0 || y >= vocab
+                      ? 0.0f
+                      : float(logSumExp(logits + r * vocab, vocab) - logits[r * vocab + y]);
     }
 }
 
@@ -214,8 +214,7 @@ void adamw(float* param, const float* grad, float* m, float* v, std::int64_t n,
     }
 }
 
-void gradEma(const float* grad, float* ema, float* out, std::int64_t n, float alpha,
-             float lambda) {
+void gradEma(const float* grad, float* ema, float* out, std::int64_t n, float alpha, float lambda) {
     for (std::int64_t i = 0; i < n; ++i) {
         ema[i] = alpha * ema[i] + (1.0f - alpha) * grad[i];
         out[i] = grad[i] + lambda * ema[i];

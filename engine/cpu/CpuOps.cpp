@@ -23,7 +23,9 @@ int& threadSetting() {
 constexpr std::int64_t kParallelThreshold = 1 << 15;
 } // namespace
 
-int threadCount() { return threadSetting(); }
+int threadCount() {
+    return threadSetting();
+}
 
 void setThreadCount(int n) {
     threadSetting() = std::max(1, n);

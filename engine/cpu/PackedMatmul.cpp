@@ -15,7 +15,9 @@ namespace {
 // Rows widened per step: 64 rows of a 4096-wide matrix is 1 MiB of F32, inside L2.
 constexpr std::int64_t kRowBlock = 64;
 
-std::int64_t rowBytes(const Tensor& w) { return dtypeStorageBytes(w.dtype(), w.shape().back()); }
+std::int64_t rowBytes(const Tensor& w) {
+    return dtypeStorageBytes(w.dtype(), w.shape().back());
+}
 } // namespace
 
 bool canReadPackedRows(const Tensor& w) {
@@ -28,8 +30,12 @@ void widenRows(const Tensor& w, std::int64_t row0, std::int64_t count, float* ds
     const auto* base = static_cast<const std::uint8_t*>(w.data()) + row0 * rowBytes(w);
     const std::int64_t n = count * cols;
     switch (w.dtype()) {
-    case DType::F16: halfToFloat(reinterpret_cast<const std::uint16_t*>(base), dst, std::size_t(n)); return;
-    case DType::BF16: bf16ToFloat(reinterpret_cast<const std::uint16_t*>(base), dst, std::size_t(n)); return;
+    case DType::F16:
+        halfToFloat(reinterpret_cast<const std::uint16_t*>(base), dst, std::size_t(n));
+        return;
+    case DType::BF16:
+        bf16ToFloat(reinterpret_cast<const std::uint16_t*>(base), dst, std::size_t(n));
+        return;
     default:
         if (!dequantize(w.dtype(), base, dst, n))
             throw std::runtime_error("no dequantizer for " + std::string(dtypeName(w.dtype())));

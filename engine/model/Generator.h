@@ -15,14 +15,14 @@ namespace llmlab {
 
 struct GeneratedToken {
     std::int32_t id = 0;
-    std::string text;     ///< complete UTF-8 this token finished (may be empty)
-    double logProb = 0;   ///< log p(id) under the model
+    std::string text;   ///< complete UTF-8 this token finished (may be empty)
+    double logProb = 0; ///< log p(id) under the model
 };
 
 struct GenerationResult {
     std::vector<std::int32_t> promptTokens;
     std::vector<GeneratedToken> tokens;
-    std::string text;     ///< everything generated, decoded
+    std::string text;          ///< everything generated, decoded
     bool stoppedAtEnd = false; ///< an end-of-generation token came
     double promptSeconds = 0, decodeSeconds = 0;
 };

@@ -54,8 +54,10 @@ struct InferenceSession::Impl {
                 const std::vector<float>& from = (*pair)[l];
                 const std::size_t width = from.size() / std::size_t(heldContext);
                 std::vector<float> v(std::size_t(to.context) * width, 0.0f);
-                std::copy(from.begin(), from.begin() + std::ptrdiff_t(std::size_t(rows) * width), v.begin());
-                to.exe->setInput(pair == &heldK ? to.kCache[l] : to.vCache[l], std::span<const float>(v));
+                std::copy(from.begin(), from.begin() + std::ptrdiff_t(std::size_t(rows) * width),
+                          v.begin());
+                to.exe->setInput(pair == &heldK ? to.kCache[l] : to.vCache[l],
+                                 std::span<const float>(v));
             }
     }
 };
@@ -73,7 +75,8 @@ Tensor loadWeight(const ModelFile& file, const std::string& name) {
     const std::int64_t rows = t.shape().dim(0), cols = t.shape().dim(1);
     std::vector<float> out(v.size());
     for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t c = 0; c < cols; ++c) out[std::size_t(c * rows + r)] = v[std::size_t(r * cols + c)];
+        for (std::int64_t c = 0; c < cols; ++c)
+            out[std::size_t(c * rows + r)] = v[std::size_t(r * cols + c)];
     return Tensor::fromFloats(Shape{cols, rows}, out);
 }
 
@@ -90,8 +93,8 @@ Tensor sliceRows(const Tensor& t, std::int64_t first, std::int64_t count) {
 
 InferenceSession::InferenceSession(std::shared_ptr<const ModelFile> model, Backend& backend,
                                    int maxContext, CaptureOptions captures)
-    : m_model(std::move(model)), m_backend(backend), m_maxContext(maxContext),
-      m_options(captures), m_impl(std::make_unique<Impl>()) {
+    : m_model(std::move(model)), m_backend(backend), m_maxContext(maxContext), m_options(captures),
+      m_impl(std::make_unique<Impl>()) {
     const ModelSpec& s = spec();
     const std::string& path = m_model->path();
     if (s.family != ModelFamily::Llama && s.family != ModelFamily::Qwen2 &&
@@ -101,7 +104,8 @@ InferenceSession::InferenceSession(std::shared_ptr<const ModelFile> model, Backe
     if (s.layers <= 0 || s.width <= 0 || s.heads <= 0 || s.vocab <= 0)
         throw std::runtime_error(path + ": the file does not state the model's shape");
     if (s.context > 0) m_maxContext = std::min(m_maxContext, s.context);
-    for (const TensorInfo& t : m_model->tensors()) m_impl->weights[t.name] = loadWeight(*m_model, t.name);
+    for (const TensorInfo& t : m_model->tensors())
+        m_impl->weights[t.name] = loadWeight(*m_model, t.name);
     // GPT-2 keeps q, k and v in one matrix: split it into three [width, width] blocks.
     if (s.family == ModelFamily::Gpt2) {
         for (int l = 0; l < s.layers; ++l) {
@@ -121,7 +125,9 @@ InferenceSession::InferenceSession(std::shared_ptr<const ModelFile> model, Backe
 
 InferenceSession::~InferenceSession() = default;
 
-const ModelSpec& InferenceSession::spec() const { return m_model->spec(); }
+const ModelSpec& InferenceSession::spec() const {
+    return m_model->spec();
+}
 
 namespace {
 
@@ -183,7 +189,8 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
         plan->vCache.push_back(vc);
         const NodeId kAll = g.writeRows(kc, k, plan->positions);
         const NodeId vAll = g.writeRows(vc, v, plan->positions);
-        const AttentionNodes a = g.attention(q, kAll, vAll, s.heads, kvHeads, hd, false, plan->mask);
+        const AttentionNodes a =
+            g.attention(q, kAll, vAll, s.heads, kvHeads, hd, false, plan->mask);
         if (cap.attention) {
             g.capture(a.probs);
             plan->attention.push_back(a.probs);
@@ -232,7 +239,8 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens) {
                                 " tokens): start a new conversation");
     for (std::int32_t id : tokens)
         if (id < 0 || id >= spec().vocab)
-            throw std::out_of_range("token id " + std::to_string(id) + " is outside the vocabulary");
+            throw std::out_of_range("token id " + std::to_string(id) +
+                                    " is outside the vocabulary");
     Impl& I = *m_impl;
     // The cache spans the smallest power of two (from 64) that holds every position so far:
     // attention then costs what the conversation needs, not what the context limit allows.
@@ -262,7 +270,8 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens) {
                             -std::numeric_limits<float>::infinity());
     for (int t = 0; t < T; ++t) {
         pos[std::size_t(t)] = m_position + t;
-        for (int j = 0; j <= m_position + t; ++j) mask[std::size_t(t) * std::size_t(context) + std::size_t(j)] = 0.0f;
+        for (int j = 0; j <= m_position + t; ++j)
+            mask[std::size_t(t) * std::size_t(context) + std::size_t(j)] = 0.0f;
     }
     p.exe->setInput(p.ids, tokens);
     p.exe->setInput(p.positions, std::span<const std::int32_t>(pos));

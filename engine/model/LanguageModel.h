@@ -33,8 +33,8 @@ class InferenceSession {
 public:
     /// `model` must outlive the session. Throws std::runtime_error for an unsupported model
     /// (family, missing tensors) with a readable sentence.
-    InferenceSession(std::shared_ptr<const ModelFile> model, Backend& backend,
-                     int maxContext = 512, CaptureOptions captures = {});
+    InferenceSession(std::shared_ptr<const ModelFile> model, Backend& backend, int maxContext = 512,
+                     CaptureOptions captures = {});
     ~InferenceSession();
 
     const ModelSpec& spec() const;

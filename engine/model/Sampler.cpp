@@ -23,13 +23,16 @@ std::vector<float> Sampler::distribution(std::span<const float> logits,
     std::vector<float> l(logits.begin(), logits.end());
     if (m_params.repetitionPenalty != 1.0f && m_params.repeatWindow > 0) {
         // As CTRL (Keskar et al. 2019) defines it: positive logits divided, negative multiplied.
-        const std::size_t from =
-            history.size() > std::size_t(m_params.repeatWindow) ? history.size() - std::size_t(m_params.repeatWindow) : 0;
-        std::unordered_set<std::int32_t> seen(history.begin() + std::ptrdiff_t(from), history.end());
+        const std::size_t from = history.size() > std::size_t(m_params.repeatWindow)
+                                     ? history.size() - std::size_t(m_params.repeatWindow)
+                                     : 0;
+        std::unordered_set<std::int32_t> seen(history.begin() + std::ptrdiff_t(from),
+                                              history.end());
         for (std::int32_t id : seen)
             if (id >= 0 && std::size_t(id) < n)
-                l[std::size_t(id)] = l[std::size_t(id)] > 0 ? l[std::size_t(id)] / m_params.repetitionPenalty
-                                                            : l[std::size_t(id)] * m_params.repetitionPenalty;
+                l[std::size_t(id)] = l[std::size_t(id)] > 0
+                                         ? l[std::size_t(id)] / m_params.repetitionPenalty
+                                         : l[std::size_t(id)] * m_params.repetitionPenalty;
     }
     std::vector<float> p(n, 0.0f);
     if (n == 0) return p;
@@ -40,8 +43,9 @@ std::vector<float> Sampler::distribution(std::span<const float> logits,
     // Candidates by decreasing logit (ties: lower id first).
     std::vector<std::int32_t> order(n);
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::int32_t a, std::int32_t b) { return l[std::size_t(a)] > l[std::size_t(b)]; });
+    std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+        return l[std::size_t(a)] > l[std::size_t(b)];
+    });
     std::size_t keep = m_params.topK > 0 ? std::min(n, std::size_t(m_params.topK)) : n;
     const float mx = l[std::size_t(order[0])];
     std::vector<double> w(keep);

@@ -10,11 +10,11 @@
 namespace llmlab {
 
 struct SamplingParams {
-    float temperature = 0.0f;      ///< 0: greedy (argmax)
-    int topK = 0;                  ///< keep the k most likely (0: all)
-    float topP = 1.0f;             ///< keep the smallest set with this much probability
-    float minP = 0.0f;             ///< drop tokens below minP * p(most likely)
-    float repetitionPenalty = 1.0f;///< > 1 discourages tokens seen in the last repeatWindow
+    float temperature = 0.0f;       ///< 0: greedy (argmax)
+    int topK = 0;                   ///< keep the k most likely (0: all)
+    float topP = 1.0f;              ///< keep the smallest set with this much probability
+    float minP = 0.0f;              ///< drop tokens below minP * p(most likely)
+    float repetitionPenalty = 1.0f; ///< > 1 discourages tokens seen in the last repeatWindow
     int repeatWindow = 64;
     std::uint64_t seed = 0;
 };

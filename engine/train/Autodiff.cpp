@@ -34,7 +34,9 @@ public:
     NodeId gradOf(NodeId id) const { return m_grad[std::size_t(id)]; }
 
 private:
-    bool needs(const Node& n, int k) const { return m_needs[std::size_t(n.inputs[std::size_t(k)])]; }
+    bool needs(const Node& n, int k) const {
+        return m_needs[std::size_t(n.inputs[std::size_t(k)])];
+    }
     NodeId in(const Node& n, int k) const { return n.inputs[std::size_t(k)]; }
     const Shape& shapeOf(NodeId id) const { return m_g.node(id).shape; }
 
@@ -45,8 +47,9 @@ private:
     }
 
     NodeId ones(std::int64_t n, float value) {
-        return m_g.constant("ones_" + std::to_string(n) + "_" + std::to_string(value),
-                           Tensor::fromFloats(Shape{n}, std::vector<float>(std::size_t(n), value)));
+        return m_g.constant(
+            "ones_" + std::to_string(n) + "_" + std::to_string(value),
+            Tensor::fromFloats(Shape{n}, std::vector<float>(std::size_t(n), value)));
     }
 
     // Gradient of the second operand of a broadcasting Add/Mul: summed over rows when b was
@@ -81,18 +84,19 @@ private:
             if (needs(n, 0)) accumulate(in(n, 0), m_g.mul(dy, in(n, 1)));
             if (needs(n, 1)) accumulate(in(n, 1), reduceLike(m_g.mul(dy, in(n, 0)), in(n, 1)));
             return;
-        case OpKind::Scale: accumulate(in(n, 0), m_g.scale(dy, p.scale)); return;
+        case OpKind::Scale:
+            accumulate(in(n, 0), m_g.scale(dy, p.scale));
+            return;
         case OpKind::Embedding: {
             OpParams q;
             q.rows = shapeOf(in(n, 0)).dim(0);
-            accumulate(in(n, 0), m_g.gradOp(OpKind::EmbeddingGrad, {dy, in(n, 1)},
-                                            shapeOf(in(n, 0)), q));
+            accumulate(in(n, 0),
+                       m_g.gradOp(OpKind::EmbeddingGrad, {dy, in(n, 1)}, shapeOf(in(n, 0)), q));
             return;
         }
         case OpKind::RmsNorm: {
             const NodeId x = in(n, 0), w = in(n, 1);
-            if (needs(n, 0))
-                accumulate(x, m_g.gradOp(OpKind::RmsNormGrad, {dy, x, w}, n.shape, p));
+            if (needs(n, 0)) accumulate(x, m_g.gradOp(OpKind::RmsNormGrad, {dy, x, w}, n.shape, p));
             if (needs(n, 1)) {
                 const NodeId xhat = m_g.rmsNorm(x, ones(n.shape.back(), 1.0f), p.eps);
                 accumulate(w, m_g.columnSum(m_g.mul(dy, xhat)));
@@ -149,7 +153,8 @@ private:
             if (needs(n, 1)) accumulate(u, m_g.mul(dy, m_g.silu(g)));
             return;
         }
-        default: break;
+        default:
+            break;
         }
         throw std::invalid_argument(std::string("autodiff: no backward rule for ") + opName(n.op));
     }

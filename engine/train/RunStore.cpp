@@ -50,9 +50,9 @@ std::string readText(const std::string& path) {
 
 std::string metricsLine(const TrainMetrics& m) {
     char buf[512];
-    int n = std::snprintf(buf, sizeof buf, "%lld,%.9g,%.6g,%.9g,%.6g,%.9g,%.6g,%.3f",
-                          (long long)m.step, m.trainLoss, m.trainAcc, m.valLoss, m.valAcc,
-                          m.weightNorm, m.lr, m.seconds);
+    int n =
+        std::snprintf(buf, sizeof buf, "%lld,%.9g,%.6g,%.9g,%.6g,%.9g,%.6g,%.3f", (long long)m.step,
+                      m.trainLoss, m.trainAcc, m.valLoss, m.valAcc, m.weightNorm, m.lr, m.seconds);
     std::string line(buf, std::size_t(n));
     for (const char* c : kComponents) {
         double v = 0;
@@ -78,7 +78,8 @@ bool parseMetricsLine(const std::string& line, TrainMetrics* m) {
     m->step = std::int64_t(v[0]);
     m->trainLoss = v[1], m->trainAcc = v[2], m->valLoss = v[3], m->valAcc = v[4];
     m->weightNorm = v[5], m->lr = v[6], m->seconds = v[7];
-    for (int i = 0; i < 5; ++i) m->componentNorms.emplace_back(kComponents[i], v[std::size_t(8 + i)]);
+    for (int i = 0; i < 5; ++i)
+        m->componentNorms.emplace_back(kComponents[i], v[std::size_t(8 + i)]);
     return true;
 }
 
@@ -143,7 +144,9 @@ void RunStore::truncateMetrics(std::int64_t step) const {
     writeFileAtomically(m_dir + "/metrics.csv", text);
 }
 
-std::string RunStore::checkpointPath() const { return m_dir + "/checkpoint.safetensors"; }
+std::string RunStore::checkpointPath() const {
+    return m_dir + "/checkpoint.safetensors";
+}
 
 void RunStore::writeCheckpoint(const Checkpoint& c) const {
     SafetensorsWriter w;
@@ -159,7 +162,9 @@ void RunStore::writeCheckpoint(const Checkpoint& c) const {
     renameInto(tmp, checkpointPath());
 }
 
-bool RunStore::hasCheckpoint() const { return fs::exists(checkpointPath()); }
+bool RunStore::hasCheckpoint() const {
+    return fs::exists(checkpointPath());
+}
 
 Checkpoint RunStore::loadCheckpoint() const {
     std::string error;
@@ -176,13 +181,14 @@ Checkpoint RunStore::loadCheckpoint() const {
     c.seconds = seconds && seconds->asString() ? std::stod(*seconds->asString()) : 0.0;
     for (const TensorInfo& t : raw.tensors) {
         if (t.dtype != DType::F32)
-            throw std::runtime_error(checkpointPath() + ": tensor '" + t.sourceName + "' is not F32");
+            throw std::runtime_error(checkpointPath() + ": tensor '" + t.sourceName +
+                                     "' is not F32");
         const auto* p = reinterpret_cast<const float*>(file->data() + t.offset);
-        ToyParams& set = t.sourceName.find('.') != std::string::npos &&
-                                 (t.sourceName.rfind("adam_", 0) == 0 ||
-                                  t.sourceName.rfind("grokfast.", 0) == 0)
-                             ? c.state
-                             : c.params;
+        ToyParams& set =
+            t.sourceName.find('.') != std::string::npos &&
+                    (t.sourceName.rfind("adam_", 0) == 0 || t.sourceName.rfind("grokfast.", 0) == 0)
+                ? c.state
+                : c.params;
         set.shapes[t.sourceName] = t.shape;
         set.values[t.sourceName].assign(p, p + t.shape.numel());
     }
@@ -212,7 +218,8 @@ std::vector<RunInfo> RunStore::listRuns(const std::string& root) {
             continue; // a broken folder is not a run
         }
     }
-    std::sort(runs.begin(), runs.end(), [](const RunInfo& a, const RunInfo& b) { return a.dir < b.dir; });
+    std::sort(runs.begin(), runs.end(),
+              [](const RunInfo& a, const RunInfo& b) { return a.dir < b.dir; });
     return runs;
 }
 

@@ -50,24 +50,36 @@ std::int32_t s5Index(const Perm& p) {
 
 std::string taskTitle(TaskKind kind) {
     switch (kind) {
-    case TaskKind::AddMod: return "a + b mod p";
-    case TaskKind::SubMod: return "a - b mod p";
-    case TaskKind::MulMod: return "a * b mod p";
-    case TaskKind::DivMod: return "a / b mod p";
-    case TaskKind::QuadMod: return "a^2 + ab + b^2 mod p";
-    case TaskKind::S5Compose: return "a o b in S5";
+    case TaskKind::AddMod:
+        return "a + b mod p";
+    case TaskKind::SubMod:
+        return "a - b mod p";
+    case TaskKind::MulMod:
+        return "a * b mod p";
+    case TaskKind::DivMod:
+        return "a / b mod p";
+    case TaskKind::QuadMod:
+        return "a^2 + ab + b^2 mod p";
+    case TaskKind::S5Compose:
+        return "a o b in S5";
     }
     return "?";
 }
 
 std::string taskKey(TaskKind kind) {
     switch (kind) {
-    case TaskKind::AddMod: return "add";
-    case TaskKind::SubMod: return "sub";
-    case TaskKind::MulMod: return "mul";
-    case TaskKind::DivMod: return "div";
-    case TaskKind::QuadMod: return "quad";
-    case TaskKind::S5Compose: return "s5";
+    case TaskKind::AddMod:
+        return "add";
+    case TaskKind::SubMod:
+        return "sub";
+    case TaskKind::MulMod:
+        return "mul";
+    case TaskKind::DivMod:
+        return "div";
+    case TaskKind::QuadMod:
+        return "quad";
+    case TaskKind::S5Compose:
+        return "s5";
     }
     return "?";
 }
@@ -84,10 +96,14 @@ bool parseTaskKey(const std::string& key, TaskKind* kind) {
 
 std::int32_t taskAnswer(TaskKind kind, int p, std::int32_t a, std::int32_t b) {
     switch (kind) {
-    case TaskKind::AddMod: return (a + b) % p;
-    case TaskKind::SubMod: return ((a - b) % p + p) % p;
-    case TaskKind::MulMod: return std::int32_t(std::int64_t(a) * b % p);
-    case TaskKind::DivMod: return std::int32_t(std::int64_t(a) * powMod(b, p - 2, p) % p);
+    case TaskKind::AddMod:
+        return (a + b) % p;
+    case TaskKind::SubMod:
+        return ((a - b) % p + p) % p;
+    case TaskKind::MulMod:
+        return std::int32_t(std::int64_t(a) * b % p);
+    case TaskKind::DivMod:
+        return std::int32_t(std::int64_t(a) * powMod(b, p - 2, p) % p);
     case TaskKind::QuadMod:
         return std::int32_t((std::int64_t(a) * a + std::int64_t(a) * b + std::int64_t(b) * b) % p);
     case TaskKind::S5Compose: {

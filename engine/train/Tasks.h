@@ -9,12 +9,12 @@
 namespace llmlab {
 
 enum class TaskKind : std::uint8_t {
-    AddMod,      ///< (a + b) mod p
-    SubMod,      ///< (a - b) mod p
-    MulMod,      ///< (a * b) mod p
-    DivMod,      ///< (a / b) mod p = a * b^(p-2) mod p, b != 0 (p prime)
-    QuadMod,     ///< (a^2 + a b + b^2) mod p
-    S5Compose,   ///< composition of permutations of 5 elements (120 of them)
+    AddMod,    ///< (a + b) mod p
+    SubMod,    ///< (a - b) mod p
+    MulMod,    ///< (a * b) mod p
+    DivMod,    ///< (a / b) mod p = a * b^(p-2) mod p, b != 0 (p prime)
+    QuadMod,   ///< (a^2 + a b + b^2) mod p
+    S5Compose, ///< composition of permutations of 5 elements (120 of them)
 };
 
 /// "a+b mod p", ... and the keys used in config files ("add", "sub", "mul", "div", "quad", "s5").
@@ -36,9 +36,9 @@ struct Example {
 };
 
 struct TaskData {
-    int operands = 0;   ///< number of distinct operands (p, or 120 for S5)
-    int vocab = 0;      ///< operands + 1: the last token is "="
-    int classes = 0;    ///< number of answer classes (= operands)
+    int operands = 0; ///< number of distinct operands (p, or 120 for S5)
+    int vocab = 0;    ///< operands + 1: the last token is "="
+    int classes = 0;  ///< number of answer classes (= operands)
     std::int32_t equalsToken = 0;
     std::vector<Example> train;
     std::vector<Example> validation;

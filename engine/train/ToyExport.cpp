@@ -11,7 +11,9 @@
 namespace llmlab {
 
 namespace {
-MetaValue u32(std::int64_t v) { return MetaValue::integer(MetaType::UInt32, v); }
+MetaValue u32(std::int64_t v) {
+    return MetaValue::integer(MetaType::UInt32, v);
+}
 } // namespace
 
 bool exportToyGguf(const std::string& path, const TrainConfig& c, const ToyParams& params,

@@ -2,8 +2,8 @@
 // a GGUF file, or a Hugging Face-style folder (config.json + model.safetensors).
 #pragma once
 
-#include "TrainConfig.h"
 #include "ToyModel.h"
+#include "TrainConfig.h"
 
 #include <string>
 

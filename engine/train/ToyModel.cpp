@@ -32,7 +32,9 @@ private:
     bool m_has = false;
 };
 
-std::string blk(int layer, const char* rest) { return "blk." + std::to_string(layer) + "." + rest; }
+std::string blk(int layer, const char* rest) {
+    return "blk." + std::to_string(layer) + "." + rest;
+}
 
 } // namespace
 
@@ -74,7 +76,8 @@ ToyParams initToyParams(const ToyModelConfig& c, std::uint64_t seed) {
             add(blk(l, "ffn_norm.bias"), Shape{c.dModel}, 0, 0);
         }
         // Linear weights are stored [out, in] as in GGUF, applied as x W^T.
-        for (const char* w : {"attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight"})
+        for (const char* w :
+             {"attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight"})
             add(blk(l, w), Shape{c.dModel, c.dModel}, 1.0f / std::sqrt(d));
         add(blk(l, "ffn_up.weight"), Shape{c.dMlp, c.dModel}, 1.0f / std::sqrt(d));
         add(blk(l, "ffn_up.bias"), Shape{c.dMlp}, 0, 0);
@@ -85,7 +88,8 @@ ToyParams initToyParams(const ToyModelConfig& c, std::uint64_t seed) {
         add("output_norm.weight", Shape{c.dModel}, 0, 1);
         add("output_norm.bias", Shape{c.dModel}, 0, 0);
     }
-    if (!c.tiedUnembed) add("output.weight", Shape{c.vocab, c.dModel}, 1.0f / std::sqrt(float(c.vocab)));
+    if (!c.tiedUnembed)
+        add("output.weight", Shape{c.vocab, c.dModel}, 1.0f / std::sqrt(float(c.vocab)));
     return p;
 }
 
@@ -138,8 +142,8 @@ ToyForward buildToyForward(Graph& g, const ToyModelConfig& c, const ToyParams& i
         const NodeId h2 = norm(x, blk(l, "ffn_norm"));
         NodeId up = g.add(g.matmul(h2, P(blk(l, "ffn_up.weight")), true), P(blk(l, "ffn_up.bias")));
         up = c.activation == ToyActivation::Relu ? g.relu(up) : g.gelu(up);
-        x = g.add(x, g.add(g.matmul(up, P(blk(l, "ffn_down.weight")), true),
-                           P(blk(l, "ffn_down.bias"))));
+        x = g.add(
+            x, g.add(g.matmul(up, P(blk(l, "ffn_down.weight")), true), P(blk(l, "ffn_down.bias"))));
     }
     x = norm(x, "output_norm");
     f.logits = g.matmul(x, P(c.tiedUnembed ? "token_embd.weight" : "output.weight"), true);

@@ -22,8 +22,8 @@ struct ToyModelConfig {
     ToyActivation activation = ToyActivation::Relu;
     bool layerNorm = false;
     bool tiedUnembed = false;
-    int vocab = 114;    ///< operands + the "=" token
-    int seqLen = 3;     ///< [a, b, =]
+    int vocab = 114; ///< operands + the "=" token
+    int seqLen = 3;  ///< [a, b, =]
 };
 
 /// Parameter values by canonical name ("token_embd.weight", "blk.0.attn_q.weight", ...),

@@ -12,7 +12,9 @@ void TrainConfig::fitModelToTask() {
     model.seqLen = 3;
 }
 
-std::vector<std::string> presetNames() { return {"quick", "nanda"}; }
+std::vector<std::string> presetNames() {
+    return {"quick", "nanda"};
+}
 
 bool presetConfig(const std::string& name, TrainConfig* c) {
     TrainConfig t;
@@ -52,7 +54,9 @@ bool presetConfig(const std::string& name, TrainConfig* c) {
 namespace {
 using nlohmann::json;
 
-std::string activationName(ToyActivation a) { return a == ToyActivation::Relu ? "relu" : "gelu"; }
+std::string activationName(ToyActivation a) {
+    return a == ToyActivation::Relu ? "relu" : "gelu";
+}
 } // namespace
 
 std::string configToJson(const TrainConfig& c) {
@@ -65,11 +69,15 @@ std::string configToJson(const TrainConfig& c) {
                  {"modulus", c.task.modulus},
                  {"train_fraction", c.task.trainFraction},
                  {"seed", c.task.seed}};
-    j["model"] = {{"layers", c.model.layers},         {"d_model", c.model.dModel},
-                  {"heads", c.model.heads},           {"d_mlp", c.model.dMlp},
+    j["model"] = {{"layers", c.model.layers},
+                  {"d_model", c.model.dModel},
+                  {"heads", c.model.heads},
+                  {"d_mlp", c.model.dMlp},
                   {"activation", activationName(c.model.activation)},
-                  {"layer_norm", c.model.layerNorm},  {"tied_unembed", c.model.tiedUnembed},
-                  {"vocab", c.model.vocab},           {"seq_len", c.model.seqLen}};
+                  {"layer_norm", c.model.layerNorm},
+                  {"tied_unembed", c.model.tiedUnembed},
+                  {"vocab", c.model.vocab},
+                  {"seq_len", c.model.seqLen}};
     j["optim"] = {{"lr", c.optim.lr},
                   {"weight_decay", c.optim.weightDecay},
                   {"beta1", c.optim.beta1},
@@ -109,8 +117,8 @@ TrainConfig configFromJson(const std::string& text) {
         c.model.dModel = m.at("d_model").get<int>();
         c.model.heads = m.at("heads").get<int>();
         c.model.dMlp = m.at("d_mlp").get<int>();
-        c.model.activation =
-            m.at("activation").get<std::string>() == "gelu" ? ToyActivation::Gelu : ToyActivation::Relu;
+        c.model.activation = m.at("activation").get<std::string>() == "gelu" ? ToyActivation::Gelu
+                                                                             : ToyActivation::Relu;
         c.model.layerNorm = m.at("layer_norm").get<bool>();
         c.model.tiedUnembed = m.at("tied_unembed").get<bool>();
         const json& o = j.at("optim");

@@ -23,14 +23,14 @@ struct OptimConfig {
 };
 
 struct TrainConfig {
-    std::string name = "run";  ///< shown in lists and legends
-    std::string preset;        ///< the preset it came from, if any
+    std::string name = "run"; ///< shown in lists and legends
+    std::string preset;       ///< the preset it came from, if any
     TaskSpec task;
     ToyModelConfig model;
     OptimConfig optim;
     std::int64_t maxSteps = 10000;
-    int evalEvery = 10;         ///< steps between evaluations (metrics rows)
-    int checkpointEvery = 200;  ///< steps between checkpoints
+    int evalEvery = 10;        ///< steps between evaluations (metrics rows)
+    int checkpointEvery = 200; ///< steps between checkpoints
     std::uint64_t modelSeed = 0;
     std::string backend = "cpu";
 

@@ -18,8 +18,8 @@ struct ParamNodes {
 
 std::string componentOf(const std::string& name) {
     if (name.rfind("token_embd", 0) == 0 || name.rfind("position_embd", 0) == 0) return "embed";
-    if (name.find(".attn_norm") != std::string::npos || name.find(".ffn_norm") != std::string::npos ||
-        name.rfind("output_norm", 0) == 0)
+    if (name.find(".attn_norm") != std::string::npos ||
+        name.find(".ffn_norm") != std::string::npos || name.rfind("output_norm", 0) == 0)
         return "norms";
     if (name.find(".attn_") != std::string::npos) return "attn";
     if (name.find(".ffn_") != std::string::npos) return "mlp";
@@ -151,7 +151,8 @@ double Trainer::trainStep() {
     const std::int64_t t = m_step + 1;
     if (I.batch != int(m_task.train.size())) fillBatch(t);
     float c1 = 1, c2 = 1;
-    cpu::adamwBiasCorrections(float(m_config.optim.beta1), float(m_config.optim.beta2), t, &c1, &c2);
+    cpu::adamwBiasCorrections(float(m_config.optim.beta1), float(m_config.optim.beta2), t, &c1,
+                              &c2);
     const std::vector<float> scalars = {float(learningRate(t)), c1, c2, 0.0f};
     I.trainExe->setInput(I.scalars, std::span<const float>(scalars));
     I.trainExe->run();
@@ -221,7 +222,8 @@ TrainMetrics Trainer::evaluate() {
                 for (int j = 0; j < T; ++j)
                     m_attention.probs[std::size_t((l * heads + h) * T + j)] +=
                         p[((e * std::size_t(heads) + std::size_t(h)) * tq + tq - 1) *
-                              std::size_t(T) + std::size_t(j)];
+                              std::size_t(T) +
+                          std::size_t(j)];
     }
     for (float& x : m_attention.probs) x /= float(m_task.validation.size());
     return m;
@@ -272,7 +274,8 @@ void Trainer::restore(std::int64_t step, double seconds, const ToyParams& params
 std::vector<double> Trainer::embeddingSpectrum() const {
     if (m_config.task.kind == TaskKind::S5Compose) return {};
     const int p = m_task.operands, d = m_config.model.dModel;
-    const std::vector<float> w = m_impl->trainExe->read(m_impl->nodes.at("token_embd.weight").param);
+    const std::vector<float> w =
+        m_impl->trainExe->read(m_impl->nodes.at("token_embd.weight").param);
     std::vector<double> power(std::size_t((p - 1) / 2), 0.0);
     for (int k = 1; k <= (p - 1) / 2; ++k) {
         for (int j = 0; j < d; ++j) {

@@ -20,7 +20,7 @@ struct TrainMetrics {
     double trainLoss = 0, trainAcc = 0, valLoss = 0, valAcc = 0;
     double weightNorm = 0; ///< L2 norm of all parameters
     double lr = 0;
-    double seconds = 0;    ///< training time so far
+    double seconds = 0;                                         ///< training time so far
     std::vector<std::pair<std::string, double>> componentNorms; ///< embed, attn, mlp, unembed
 };
 
@@ -55,7 +55,8 @@ public:
     ToyParams parameters() const;
     ToyParams optimizerState() const;
     /// Puts a checkpoint back: the step count, parameters and optimiser state.
-    void restore(std::int64_t step, double seconds, const ToyParams& params, const ToyParams& state);
+    void restore(std::int64_t step, double seconds, const ToyParams& params,
+                 const ToyParams& state);
 
     /// |FFT|^2 of the token embeddings over the operands, per frequency k = 1..(p-1)/2
     /// (summed over the embedding dimensions, normalised to sum 1). Empty for S5.

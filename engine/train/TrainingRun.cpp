@@ -6,7 +6,9 @@
 
 namespace llmlab {
 
-TrainConfig loadRunConfig(const std::string& dir) { return RunStore(dir).loadConfig(); }
+TrainConfig loadRunConfig(const std::string& dir) {
+    return RunStore(dir).loadConfig();
+}
 
 TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
                             const TrainingOptions& options, const CancelToken* cancel) {
@@ -34,8 +36,8 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
     }
     auto checkpoint = [&] {
         if (store)
-            store->writeCheckpoint(
-                {trainer.step(), trainer.trainSeconds(), trainer.parameters(), trainer.optimizerState()});
+            store->writeCheckpoint({trainer.step(), trainer.trainSeconds(), trainer.parameters(),
+                                    trainer.optimizerState()});
     };
     auto evaluate = [&] {
         TrainMetrics m = trainer.evaluate();

@@ -27,8 +27,8 @@ struct TrainingOptions {
 };
 
 struct TrainingSummary {
-    std::int64_t steps = 0;               ///< total steps of the run
-    double seconds = 0;                   ///< total training time of the run
+    std::int64_t steps = 0; ///< total steps of the run
+    double seconds = 0;     ///< total training time of the run
     std::int64_t stepsThisSession = 0;
     double secondsThisSession = 0;
     std::int64_t memorisedStep = -1;
