@@ -4,12 +4,21 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace llmlab::test {
 
 std::string fixturesDir() {
     const char* dir = std::getenv("LLMLAB_FIXTURES_DIR");
     return dir ? dir : "";
+}
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 bool runningInCi() {

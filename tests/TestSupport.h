@@ -15,6 +15,9 @@ std::string fixturesDir();
 /// Use through the LLMLAB_REQUIRE_FIXTURE macro, which returns from the test function.
 bool fixtureAvailable(const std::string& relative, std::string* path, std::string* why);
 
+/// The whole file as bytes ("" when it cannot be read).
+std::string readFile(const std::string& path);
+
 /// True when CI=true is set: a missing fixture or device is then a failure, not a skip.
 bool runningInCi();
 

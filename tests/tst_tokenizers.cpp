@@ -16,13 +16,6 @@ namespace test = llmlab::test;
 
 namespace {
 
-std::string readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // `.inp`: inputs separated by "\n__ggml_vocab_test__\n" (a non-empty remainder after the last
 // separator is one more input). `.out`: one line of " id id ..." per input.
 struct Suite {
@@ -32,13 +25,13 @@ struct Suite {
 
 Suite readSuite(const std::string& inpPath, const std::string& outPath) {
     Suite s;
-    const std::string inp = readAll(inpPath);
+    const std::string inp = test::readFile(inpPath);
     const std::string sep = "\n__ggml_vocab_test__\n";
     std::size_t start = 0;
     for (std::size_t at; (at = inp.find(sep, start)) != std::string::npos; start = at + sep.size())
         s.inputs.push_back(inp.substr(start, at - start));
     if (start < inp.size()) s.inputs.push_back(inp.substr(start));
-    std::istringstream out(readAll(outPath));
+    std::istringstream out(test::readFile(outPath));
     for (std::string line; std::getline(out, line);) {
         std::vector<std::int32_t> ids;
         std::istringstream words(line);

@@ -13,16 +13,9 @@ using namespace llmlab;
 
 namespace {
 
-std::string readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // `.inp`: inputs separated by "\n__ggml_vocab_test__\n"; `.out`: " id id ..." per input.
 std::vector<std::string> readInputs(const std::string& path) {
-    const std::string inp = readAll(path);
+    const std::string inp = test::readFile(path);
     const std::string sep = "\n__ggml_vocab_test__\n";
     std::vector<std::string> inputs;
     std::size_t start = 0;
@@ -34,7 +27,7 @@ std::vector<std::string> readInputs(const std::string& path) {
 
 std::vector<std::vector<std::int32_t>> readExpected(const std::string& path) {
     std::vector<std::vector<std::int32_t>> all;
-    std::istringstream out(readAll(path));
+    std::istringstream out(test::readFile(path));
     for (std::string line; std::getline(out, line);) {
         std::vector<std::int32_t> ids;
         std::istringstream words(line);

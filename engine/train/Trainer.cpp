@@ -166,9 +166,16 @@ double Trainer::trainStep() {
 
 TrainMetrics Trainer::evaluate() {
     Impl& I = *m_impl;
+    // One read of the weights serves both the evaluation graph and the norms below.
+    std::map<std::string, double> comp;
+    double total = 0;
     for (const auto& [name, n] : I.nodes) {
         const std::vector<float> v = I.trainExe->read(n.param);
         I.evalExe->setInput(I.evalModel.params.at(name), std::span<const float>(v));
+        double sq = 0;
+        for (float x : v) sq += double(x) * x;
+        comp[componentOf(name)] += sq;
+        total += sq;
     }
     I.evalExe->run();
     const std::vector<float> logits = I.evalExe->read(I.evalModel.logits);
@@ -197,14 +204,6 @@ TrainMetrics Trainer::evaluate() {
     m.lr = learningRate(std::max<std::int64_t>(1, m_step));
     m.seconds = m_seconds;
 
-    std::map<std::string, double> comp;
-    double total = 0;
-    for (const auto& [name, n] : I.nodes) {
-        double s = 0;
-        for (float x : I.trainExe->read(n.param)) s += double(x) * x;
-        comp[componentOf(name)] += s;
-        total += s;
-    }
     m.weightNorm = std::sqrt(total);
     for (const auto& [name, s] : comp) m.componentNorms.emplace_back(name, std::sqrt(s));
 
