@@ -1,10 +1,11 @@
 # Engine tests: graph and CPU reference, per-op Vulkan-vs-CPU comparison.
 llmlab_add_test(tst_cpu_ops SOURCES tst_cpu_ops.cpp)
 llmlab_add_test(tst_graph SOURCES tst_graph.cpp)
+llmlab_add_test(tst_quant_kernels SOURCES tst_quant_kernels.cpp)
 
 # One CTest entry per op, so each op's Vulkan-vs-CPU comparison is listed and reported alone.
 llmlab_add_test(tst_ops SOURCES tst_ops.cpp NO_CTEST)
-foreach(fn matmul add mul scale embedding rms_norm layer_norm rope softmax attn_scores
+foreach(fn matmul add mul scale embedding matmul_packed embedding_packed rms_norm layer_norm rope softmax attn_scores
            attn_values attention silu gelu relu swiglu
            relu_grad gelu_grad silu_grad softmax_grad rms_norm_grad layer_norm_grad column_sum
            embedding_grad attn_scores_grad_q attn_scores_grad_k attn_values_grad_p

@@ -88,8 +88,12 @@ private slots:
         checkModel(model.toStdString(), backend, 1e-4);
     }
 
-    // Quantized weights: the CPU reads the blocks as they are (widening a block of rows at a
-    // time), Vulkan widens them on upload; both must give the same logits.
+    // Packed weights on both backends, never widened whole: the CPU multiplies the blocks
+    // directly (for up to 8 rows, with x rounded to 8 bits per block of 32 for the quantized
+    // types, as llama.cpp does) or widens a block of rows at a time; Vulkan dequantizes in the
+    // shaders. F16/BF16 agree to float rounding; for the block types, x's 8-bit rounding in
+    // every matmul of the CPU's decode path gives an NMSE around 1e-4 on these random models
+    // (a misread block gives ~1).
     void packedWeightsAgreeAcrossBackends_data() {
         QTest::addColumn<QString>("type");
         for (const char* t : {"F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"}) QTest::newRow(t) << t;
@@ -117,7 +121,8 @@ private slots:
             num += double(x[i] - y[i]) * (x[i] - y[i]);
             den += double(x[i]) * x[i];
         }
-        QVERIFY2(num / den < 1e-8, qPrintable(QString("NMSE %1").arg(num / den)));
+        const double bound = type.startsWith('Q') ? 1e-3 : 1e-8;
+        QVERIFY2(num / den < bound, qPrintable(QString("NMSE %1").arg(num / den)));
         QCOMPARE(test::validationErrors(*vk), std::size_t(0));
     }
 

@@ -2,6 +2,7 @@
 
 #include "CpuGradOps.h"
 #include "CpuOps.h"
+#include "DotKernels.h"
 #include "PackedMatmul.h"
 
 #include <algorithm>
@@ -174,6 +175,19 @@ private:
             }
             const Shape& a = inNode(n, 0).shape;
             const std::int64_t k = p.transA ? a.dim(0) : a.dim(1);
+            if (p.transB && !p.transA && n.shape.dim(0) <= cpu::kDotKernelMaxRows) {
+                // Eigen's matrix-vector product runs on one thread; decoding wants both.
+                cpu::dotKernelMatmul(in(n, 0), n.shape.dim(0), DType::F32, in(n, 1),
+                                     n.shape.dim(1), k, out);
+                return;
+            }
+            if (p.transB && !p.transA && inNode(n, 1).op == OpKind::Constant) {
+                // Model weights: blocks of rows per thread (training's parameters stay on
+                // Eigen's threaded GEMM, which suits their small, square shapes).
+                cpu::blockedMatmulTransB(in(n, 0), n.shape.dim(0), DType::F32, in(n, 1),
+                                         n.shape.dim(1), k, out);
+                return;
+            }
             cpu::matmul(in(n, 0), in(n, 1), out, n.shape.dim(0), k, n.shape.dim(1), p.transB,
                         p.transA);
             return;

@@ -17,7 +17,14 @@ bool canReadPackedRows(const Tensor& w);
 void widenRows(const Tensor& w, std::int64_t row0, std::int64_t count, float* dst);
 
 /// y [M, N] = x [M, K] * w^T with w [N, K] packed (weights stored [out, in], as GGUF does).
+/// Small M goes to the row-dot kernels (DotKernels.h) where the type has one.
 void packedMatmulTransB(const float* x, const Tensor& w, float* y, std::int64_t m);
+
+/// y [M, N] = x [M, K] * w^T for w [N, K] of `type` at `w` (F32 used in place, other types
+/// widened a block of rows at a time): threads take blocks of rows, each a single-threaded
+/// GEMM. For weights, this splits work better than Eigen's own threading at prompt sizes.
+void blockedMatmulTransB(const float* x, std::int64_t m, DType type, const void* w,
+                         std::int64_t n, std::int64_t k, float* y);
 
 /// out [T, D] = rows of the packed table w [V, D] at ids (outside [0, V): zeros).
 void packedEmbedding(const Tensor& w, const std::int32_t* ids, std::int64_t count, float* out);

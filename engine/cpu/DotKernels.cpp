@@ -1,0 +1,411 @@
+// Block layouts: see formats/BlockQuant.cpp. Each kernel has a scalar form (the reference, and
+// what builds without AVX2 run) and an AVX2 form doing the same integer sums 32 lanes at a time.
+#include "DotKernels.h"
+
+#include "CpuOps.h"
+#include "Half.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#define LLMLAB_DOT_AVX2 1
+#include <immintrin.h>
+#endif
+
+namespace llmlab::cpu {
+
+namespace {
+
+using u8 = std::uint8_t;
+
+// x quantized for the integer kernels: 32 values, one scale, and the sums the kernels with a
+// per-block offset (Q4_K's minimum, Q6_K's -32) need.
+struct ActBlock {
+    float d;
+    std::int32_t sum; ///< Σ q
+    std::int8_t q[32];
+};
+
+void quantizeActs(const float* x, std::int64_t k, ActBlock* out) {
+    for (std::int64_t b = 0; b < k / 32; ++b) {
+        const float* v = x + 32 * b;
+        float amax = 0;
+        for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
+        ActBlock& a = out[b];
+        a.d = amax / 127.0f;
+        const float id = amax > 0 ? 127.0f / amax : 0.0f;
+        a.sum = 0;
+        for (int i = 0; i < 32; ++i) {
+            a.q[i] = std::int8_t(std::nearbyint(v[i] * id));
+            a.sum += a.q[i];
+        }
+    }
+}
+
+float fp16(const u8* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, 2);
+    return halfToFloat(h);
+}
+
+// The 6-bit scale/min pairs of Q4_K (same unpacking as BlockQuant.cpp).
+void scalesMinsK4(const u8* q, u8* sc, u8* mn) {
+    for (int j = 0; j < 4; ++j) {
+        sc[j] = q[j] & 63;
+        mn[j] = q[j + 4] & 63;
+    }
+    for (int j = 4; j < 8; ++j) {
+        sc[j] = u8((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        mn[j] = u8((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+// One weight row times one x row. `act` is the float row for F32/F16/BF16, ActBlocks otherwise.
+using RowDot = float (*)(const u8* w, const void* act, std::int64_t k);
+
+// ---- scalar ------------------------------------------------------------------------------
+
+float dotF32(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const float*>(act);
+    const auto* v = reinterpret_cast<const float*>(w);
+    float s = 0;
+    for (std::int64_t i = 0; i < k; ++i) s += v[i] * a[i];
+    return s;
+}
+
+float dotF16(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const float*>(act);
+    float s = 0;
+    for (std::int64_t i = 0; i < k; ++i) s += fp16(w + 2 * i) * a[i];
+    return s;
+}
+
+float dotBF16(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const float*>(act);
+    float s = 0;
+    for (std::int64_t i = 0; i < k; ++i) {
+        std::uint16_t h;
+        std::memcpy(&h, w + 2 * i, 2);
+        s += bf16ToFloat(h) * a[i];
+    }
+    return s;
+}
+
+float dotQ8_0(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const ActBlock*>(act);
+    float s = 0;
+    for (std::int64_t b = 0; b < k / 32; ++b, w += 34) {
+        std::int32_t sum = 0;
+        for (int i = 0; i < 32; ++i) sum += std::int8_t(w[2 + i]) * a[b].q[i];
+        s += fp16(w) * a[b].d * float(sum);
+    }
+    return s;
+}
+
+float dotQ4_0(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const ActBlock*>(act);
+    float s = 0;
+    for (std::int64_t b = 0; b < k / 32; ++b, w += 18) {
+        std::int32_t sum = 0;
+        for (int j = 0; j < 16; ++j) {
+            sum += ((w[2 + j] & 0xF) - 8) * a[b].q[j];
+            sum += ((w[2 + j] >> 4) - 8) * a[b].q[j + 16];
+        }
+        s += fp16(w) * a[b].d * float(sum);
+    }
+    return s;
+}
+
+float dotQ4_K(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const ActBlock*>(act);
+    float s = 0;
+    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 144, a += 8) {
+        const float d = fp16(w), dmin = fp16(w + 2);
+        u8 sc[8], mn[8];
+        scalesMinsK4(w + 4, sc, mn);
+        const u8* qs = w + 16;
+        for (int g = 0; g < 8; ++g) {
+            const int shift = (g & 1) * 4;
+            std::int32_t sum = 0;
+            for (int l = 0; l < 32; ++l) sum += ((qs[32 * (g / 2) + l] >> shift) & 0xF) * a[g].q[l];
+            s += d * float(sc[g]) * a[g].d * float(sum) -
+                 dmin * float(mn[g]) * a[g].d * float(a[g].sum);
+        }
+    }
+    return s;
+}
+
+float dotQ6_K(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const ActBlock*>(act);
+    float s = 0;
+    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 210, a += 8) {
+        const auto* sc = reinterpret_cast<const std::int8_t*>(w + 192);
+        const float d = fp16(w + 208);
+        for (int half = 0; half < 2; ++half) {
+            const u8* ql = w + 64 * half;
+            const u8* qh = w + 128 + 32 * half;
+            for (int part = 0; part < 4; ++part) {
+                const ActBlock& ab = a[4 * half + part];
+                std::int32_t sums[2] = {0, 0};
+                for (int l = 0; l < 32; ++l) {
+                    const u8 low = (part & 1) ? ql[l + 32] : ql[l];
+                    const int q = int(((part < 2) ? (low & 0xF) : (low >> 4)) |
+                                      (((qh[l] >> (2 * part)) & 3) << 4)) -
+                                  32;
+                    sums[l / 16] += q * ab.q[l];
+                }
+                const int g = 8 * half + 2 * part;
+                s += d * ab.d * float(sc[g] * sums[0] + sc[g + 1] * sums[1]);
+            }
+        }
+    }
+    return s;
+}
+
+// ---- AVX2 --------------------------------------------------------------------------------
+#ifdef LLMLAB_DOT_AVX2
+
+float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+__m256i load32(const void* p) {
+    return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+// 32 signed bytes times 32 signed bytes, summed in pairs to 16 int16 lanes (|w|·sign(w)·a).
+__m256i mulSigned(__m256i w, __m256i a) {
+    return _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+}
+
+// 16 int16 lanes summed in pairs to 8 floats.
+__m256 pairsToFloat(__m256i p16) {
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
+}
+
+float avxF32(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const float*>(act);
+    const auto* v = reinterpret_cast<const float*>(w);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                     _mm256_setzero_ps()};
+    std::int64_t i = 0;
+    for (; i + 32 <= k; i += 32)
+        for (int j = 0; j < 4; ++j)
+            acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(v + i + 8 * j), _mm256_loadu_ps(a + i + 8 * j),
+                                     acc[j]);
+    for (; i + 8 <= k; i += 8)
+        acc[0] = _mm256_fmadd_ps(_mm256_loadu_ps(v + i), _mm256_loadu_ps(a + i), acc[0]);
+    float s = hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; i < k; ++i) s += v[i] * a[i];
+    return s;
+}
+
+template <bool Bf16> float avxHalf(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const float*>(act);
+    auto widen = [&](std::int64_t i) {
+        const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i));
+        if constexpr (Bf16)
+            return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+        else
+            return _mm256_cvtph_ps(h);
+    };
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                     _mm256_setzero_ps()};
+    std::int64_t i = 0;
+    for (; i + 32 <= k; i += 32)
+        for (int j = 0; j < 4; ++j)
+            acc[j] = _mm256_fmadd_ps(widen(i + 8 * j), _mm256_loadu_ps(a + i + 8 * j), acc[j]);
+    for (; i + 8 <= k; i += 8) acc[0] = _mm256_fmadd_ps(widen(i), _mm256_loadu_ps(a + i), acc[0]);
+    float s = hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; i < k; ++i) {
+        std::uint16_t h;
+        std::memcpy(&h, w + 2 * i, 2);
+        s += (Bf16 ? bf16ToFloat(h) : _cvtsh_ss(h)) * a[i];
+    }
+    return s;
+}
+
+float halfAt(const u8* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+float avxQ8_0(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const ActBlock*>(act);
+    __m256 acc = _mm256_setzero_ps();
+    for (std::int64_t b = 0; b < k / 32; ++b, w += 34) {
+        const __m256 p = pairsToFloat(mulSigned(load32(w + 2), load32(a[b].q)));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(halfAt(w) * a[b].d), p, acc);
+    }
+    return hsum(acc);
+}
+
+float avxQ4_0(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const ActBlock*>(act);
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    for (std::int64_t b = 0; b < k / 32; ++b, w += 18) {
+        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2));
+        const __m256i v = _mm256_sub_epi8(
+            _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low4), _mm_and_si128(q, low4)),
+            _mm256_set1_epi8(8));
+        const __m256 p = pairsToFloat(mulSigned(v, load32(a[b].q)));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(halfAt(w) * a[b].d), p, acc);
+    }
+    return hsum(acc);
+}
+
+float avxQ4_K(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const ActBlock*>(act);
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    float minTerm = 0;
+    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 144, a += 8) {
+        const float d = halfAt(w), dmin = halfAt(w + 2);
+        u8 sc[8], mn[8];
+        scalesMinsK4(w + 4, sc, mn);
+        float mins = 0;
+        for (int g = 0; g < 8; ++g) mins += float(mn[g]) * a[g].d * float(a[g].sum);
+        minTerm += dmin * mins;
+        for (int pair = 0; pair < 4; ++pair) {
+            const __m256i q = load32(w + 16 + 32 * pair);
+            const __m256i lo = _mm256_and_si256(q, low4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+            const ActBlock& a0 = a[2 * pair];
+            const ActBlock& a1 = a[2 * pair + 1];
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * float(sc[2 * pair]) * a0.d),
+                                  pairsToFloat(_mm256_maddubs_epi16(lo, load32(a0.q))), acc);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * float(sc[2 * pair + 1]) * a1.d),
+                                  pairsToFloat(_mm256_maddubs_epi16(hi, load32(a1.q))), acc);
+        }
+    }
+    return hsum(acc) - minTerm;
+}
+
+float avxQ6_K(const u8* w, const void* act, std::int64_t k) {
+    const auto* a = static_cast<const ActBlock*>(act);
+    const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(3);
+    const __m256i offset = _mm256_set1_epi8(32);
+    __m256 acc = _mm256_setzero_ps();
+    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 210, a += 8) {
+        const auto* sc = reinterpret_cast<const std::int8_t*>(w + 192);
+        const float d = halfAt(w + 208);
+        for (int half = 0; half < 2; ++half) {
+            const __m256i l0 = load32(w + 64 * half), l1 = load32(w + 64 * half + 32);
+            const __m256i h = load32(w + 128 + 32 * half);
+            auto high = [&](int shift) {
+                return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, shift), low2), 4);
+            };
+            const __m256i v[4] = {
+                _mm256_or_si256(_mm256_and_si256(l0, low4), high(0)),
+                _mm256_or_si256(_mm256_and_si256(l1, low4), high(2)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4), high(4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4), high(6)),
+            };
+            for (int part = 0; part < 4; ++part) {
+                const ActBlock& ab = a[4 * half + part];
+                const __m256i av = load32(ab.q);
+                // (q - 32)·a in int16 pairs: q·a ≤ 2·63·127 and 32·a ≤ 2·32·127 both fit.
+                const __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(v[part], av),
+                                                     _mm256_maddubs_epi16(offset, av));
+                const int g = 8 * half + 2 * part;
+                const __m256i scales =
+                    _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d),
+                                      _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, scales)), acc);
+            }
+        }
+    }
+    return hsum(acc);
+}
+
+#endif // LLMLAB_DOT_AVX2
+
+RowDot rowDot(DType t, bool scalarOnly) {
+#ifdef LLMLAB_DOT_AVX2
+    if (!scalarOnly) {
+        switch (t) {
+        case DType::F32:
+            return avxF32;
+        case DType::F16:
+            return avxHalf<false>;
+        case DType::BF16:
+            return avxHalf<true>;
+        case DType::Q8_0:
+            return avxQ8_0;
+        case DType::Q4_0:
+            return avxQ4_0;
+        case DType::Q4_K:
+            return avxQ4_K;
+        case DType::Q6_K:
+            return avxQ6_K;
+        default:
+            return nullptr;
+        }
+    }
+#else
+    (void)scalarOnly;
+#endif
+    switch (t) {
+    case DType::F32:
+        return dotF32;
+    case DType::F16:
+        return dotF16;
+    case DType::BF16:
+        return dotBF16;
+    case DType::Q8_0:
+        return dotQ8_0;
+    case DType::Q4_0:
+        return dotQ4_0;
+    case DType::Q4_K:
+        return dotQ4_K;
+    case DType::Q6_K:
+        return dotQ6_K;
+    default:
+        return nullptr;
+    }
+}
+
+} // namespace
+
+bool hasDotKernel(DType type) {
+    return rowDot(type, true) != nullptr;
+}
+
+bool dotKernelsVectorised() {
+#ifdef LLMLAB_DOT_AVX2
+    return true;
+#else
+    return false;
+#endif
+}
+
+void dotKernelMatmul(const float* x, std::int64_t m, DType type, const void* w, std::int64_t n,
+                     std::int64_t k, float* y, bool scalarOnly) {
+    const RowDot dot = rowDot(type, scalarOnly);
+    const std::int64_t rowBytes = dtypeStorageBytes(type, k);
+    std::vector<ActBlock> acts;
+    std::vector<const void*> rows(static_cast<std::size_t>(m));
+    if (dtypeIsQuantized(type)) {
+        acts.resize(std::size_t(m * (k / 32)));
+        for (std::int64_t i = 0; i < m; ++i) {
+            quantizeActs(x + i * k, k, acts.data() + i * (k / 32));
+            rows[std::size_t(i)] = acts.data() + i * (k / 32);
+        }
+    } else {
+        for (std::int64_t i = 0; i < m; ++i) rows[std::size_t(i)] = x + i * k;
+    }
+    const auto* base = static_cast<const u8*>(w);
+#pragma omp parallel for schedule(static) num_threads(threadCount()) if (n * k > (1 << 16))
+    for (std::int64_t r = 0; r < n; ++r)
+        for (std::int64_t i = 0; i < m; ++i)
+            y[i * n + r] = dot(base + r * rowBytes, rows[std::size_t(i)], k);
+}
+
+} // namespace llmlab::cpu
