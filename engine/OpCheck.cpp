@@ -1,8 +1,10 @@
 #include "OpCheck.h"
 
 #include "Half.h"
+#include "formats/BlockQuant.h"
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <stdexcept>
 
@@ -52,6 +54,77 @@ NodeId addWeight(OpGraph& g, std::mt19937_64& rng, const std::string& name, cons
     return g.graph.constant(name, t);
 }
 
+// The byte offsets of a block's f16 scale fields (and 4 for Q8_K's f32 scale), so random
+// bytes can be made into blocks with sane scales for the types llmlab can't quantize.
+std::vector<int> scaleFields(DType t) {
+    switch (t) {
+    case DType::Q4_1:
+    case DType::Q5_1:
+    case DType::Q4_K:
+    case DType::Q5_K:
+        return {0, 2};
+    case DType::Q2_K:
+        return {80, 82};
+    case DType::Q3_K:
+        return {108};
+    case DType::Q6_K:
+        return {208};
+    default:
+        return {0};
+    }
+}
+
+// A weight matrix in a packed type: F16/BF16 converted, quantized from random values where
+// llmlab has the quantizer, else random blocks with small scales.
+Tensor randomPacked(std::mt19937_64& rng, DType type, const Shape& shape) {
+    Tensor t = Tensor::zeros(type, shape);
+    auto* bytes = static_cast<std::uint8_t*>(t.mutableData());
+    const std::vector<float> v = randomValues(rng, shape.numel());
+    if (type == DType::F16 || type == DType::BF16) {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            const std::uint16_t h = type == DType::F16 ? floatToHalf(v[i]) : floatToBf16(v[i]);
+            std::memcpy(bytes + 2 * i, &h, 2);
+        }
+    } else if (!quantizeBlocks(type, v.data(), bytes, shape.numel())) {
+        std::uniform_int_distribution<int> byte(0, 255);
+        for (std::size_t i = 0; i < t.byteSize(); ++i) bytes[i] = std::uint8_t(byte(rng));
+        const std::int64_t blockBytes = dtypeBlockBytes(type);
+        for (std::int64_t b = 0; b < std::int64_t(t.byteSize()); b += blockBytes) {
+            if (type == DType::Q8_K) {
+                const float d = 0.01f;
+                std::memcpy(bytes + b, &d, 4);
+                continue;
+            }
+            for (int off : scaleFields(type)) {
+                const std::uint16_t h = floatToHalf(0.01f + 0.001f * float(off));
+                std::memcpy(bytes + b + off, &h, 2);
+            }
+        }
+    }
+    return t;
+}
+
+DType packedType(const OpCase& c) {
+    for (DType t :
+         {DType::F16, DType::BF16, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
+          DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::Q8_K})
+        if (c.variant == dtypeName(t)) return t;
+    throw std::invalid_argument("op case '" + c.label() + "' names no packed type");
+}
+
+// The packed weight of matmul_packed / embedding_packed; widened to F32 for the reference run,
+// so the reference is plain float arithmetic on exactly the weights the test side unpacks.
+NodeId addPackedWeight(OpGraph& g, std::mt19937_64& rng, const OpCase& c, const Shape& shape,
+                       bool widen) {
+    Tensor t = randomPacked(rng, packedType(c), shape);
+    if (widen) {
+        registerQuantFormats();
+        const std::vector<float> f = t.toFloats();
+        t = Tensor::fromFloats(shape, f);
+    }
+    return g.graph.constant("w", t);
+}
+
 NodeId addPositions(OpGraph& g, std::mt19937_64& rng, std::int64_t tokens) {
     NodeId id = g.graph.input("positions", Shape{tokens}, DType::I32);
     std::uniform_int_distribution<std::int32_t> dist(0, 4095);
@@ -65,11 +138,16 @@ NodeId addPositions(OpGraph& g, std::mt19937_64& rng, std::int64_t tokens) {
 Shape shapeOf(const OpCase& c) {
     const auto& d = c.dims;
     switch (d.size()) {
-    case 1: return Shape{d[0]};
-    case 2: return Shape{d[0], d[1]};
-    case 3: return Shape{d[0], d[1], d[2]};
-    case 4: return Shape{d[0], d[1], d[2], d[3]};
-    default: throw std::invalid_argument("op case '" + c.label() + "' needs 1 to 4 dimensions");
+    case 1:
+        return Shape{d[0]};
+    case 2:
+        return Shape{d[0], d[1]};
+    case 3:
+        return Shape{d[0], d[1], d[2]};
+    case 4:
+        return Shape{d[0], d[1], d[2], d[3]};
+    default:
+        throw std::invalid_argument("op case '" + c.label() + "' needs 1 to 4 dimensions");
     }
 }
 
@@ -215,7 +293,8 @@ NodeId buildTrainingOp(OpGraph& g, const OpCase& c, std::mt19937_64& rng) {
     return -1;
 }
 
-OpGraph buildOpGraph(const OpCase& c, std::uint64_t seed) {
+// `reference`: the graph for the reference backend (packed weights widened to F32).
+OpGraph buildOpGraph(const OpCase& c, std::uint64_t seed, bool reference = false) {
     OpGraph g;
     std::mt19937_64 rng(seed);
     Graph& G = g.graph;
@@ -230,6 +309,14 @@ OpGraph buildOpGraph(const OpCase& c, std::uint64_t seed) {
         NodeId b = addWeight(g, rng, "b", transB ? Shape{n, k} : Shape{k, n},
                              var.find("f16") != std::string::npos);
         out = G.matmul(a, b, transB, transA);
+    } else if (op == "matmul_packed") { // x [M,K] times a packed weight w [N,K], transposed
+        const std::int64_t m = dimAt(c, 0), k = dimAt(c, 1), n = dimAt(c, 2);
+        NodeId a = addInput(g, rng, "a", Shape{m, k});
+        out = G.matmul(a, addPackedWeight(g, rng, c, Shape{n, k}, reference), true);
+    } else if (op == "embedding_packed") {
+        const std::int64_t vocab = dimAt(c, 0), dim = dimAt(c, 1), tokens = dimAt(c, 2);
+        NodeId table = addPackedWeight(g, rng, c, Shape{vocab, dim}, reference);
+        out = G.embedding(table, addInts(g, rng, "ids", tokens, -2, std::int32_t(vocab) + 1));
     } else if (op == "add" || op == "mul") {
         const std::int64_t rows = dimAt(c, 0), cols = dimAt(c, 1);
         NodeId a = addInput(g, rng, "a", Shape{rows, cols});
@@ -341,57 +428,97 @@ std::string OpCase::label() const {
 }
 
 std::vector<OpCase> standardOpCases() {
-    return {
-        {"matmul", {1, 1, 1}, ""},          {"matmul", {7, 13, 5}, ""},
-        {"matmul", {257, 129, 65}, ""},     {"matmul", {64, 64, 64}, ""},
-        {"matmul", {1, 256, 255}, "transB"}, {"matmul", {257, 129, 65}, "transB"},
-        {"matmul", {33, 100, 17}, "transB f16"}, {"matmul", {130, 67, 200}, "f16"},
-        {"add", {1, 1}, ""},                {"add", {7, 13}, "row"},
-        {"add", {257, 129}, ""},            {"mul", {7, 13}, ""},
-        {"mul", {257, 129}, "row"},         {"scale", {7, 13}, ""},
-        {"scale", {257, 129}, ""},          {"embedding", {37, 13, 11}, ""},
-        {"embedding", {512, 64, 257}, ""},  {"rms_norm", {1, 1}, ""},
-        {"rms_norm", {7, 13}, ""},          {"rms_norm", {3, 5000}, ""},
-        {"layer_norm", {1, 1}, ""},         {"layer_norm", {7, 13}, ""},
-        {"layer_norm", {3, 5000}, ""},      {"rope", {1, 1, 2}, ""},
-        {"rope", {7, 3, 10}, ""},           {"rope", {7, 3, 10}, "rotate_half"},
-        {"rope", {65, 8, 64}, ""},          {"rope", {65, 8, 64}, "rotate_half"},
+    std::vector<OpCase> cases = {
+        {"matmul", {1, 1, 1}, ""},
+        {"matmul", {7, 13, 5}, ""},
+        {"matmul", {257, 129, 65}, ""},
+        {"matmul", {64, 64, 64}, ""},
+        {"matmul", {1, 256, 255}, "transB"},
+        {"matmul", {257, 129, 65}, "transB"},
+        {"matmul", {33, 100, 17}, "transB f16"},
+        {"matmul", {130, 67, 200}, "f16"},
+        {"add", {1, 1}, ""},
+        {"add", {7, 13}, "row"},
+        {"add", {257, 129}, ""},
+        {"mul", {7, 13}, ""},
+        {"mul", {257, 129}, "row"},
+        {"scale", {7, 13}, ""},
+        {"scale", {257, 129}, ""},
+        {"embedding", {37, 13, 11}, ""},
+        {"embedding", {512, 64, 257}, ""},
+        {"rms_norm", {1, 1}, ""},
+        {"rms_norm", {7, 13}, ""},
+        {"rms_norm", {3, 5000}, ""},
+        {"layer_norm", {1, 1}, ""},
+        {"layer_norm", {7, 13}, ""},
+        {"layer_norm", {3, 5000}, ""},
+        {"rope", {1, 1, 2}, ""},
+        {"rope", {7, 3, 10}, ""},
+        {"rope", {7, 3, 10}, "rotate_half"},
+        {"rope", {65, 8, 64}, ""},
+        {"rope", {65, 8, 64}, "rotate_half"},
         {"rope", {9, 2, 80, 32}, "rotate_half"}, // partial rotary dims, head dim 80
-        {"softmax", {1, 1, 1}, ""},         {"softmax", {3, 7, 13}, "causal"},
-        {"softmax", {2, 13, 13}, "masked"}, {"softmax", {4, 65, 129}, "causal masked"},
-        {"softmax", {1, 3, 3000}, ""},      {"attn_scores", {1, 1, 1, 1, 1}, ""},
-        {"attn_scores", {7, 13, 6, 2, 10}, ""}, {"attn_scores", {65, 129, 8, 4, 48}, ""},
-        {"attn_values", {1, 1, 1, 1, 1}, ""}, {"attn_values", {7, 13, 6, 2, 10}, ""},
-        {"attn_values", {65, 129, 8, 4, 48}, ""}, {"attention", {7, 7, 4, 4, 12}, "causal"},
-        {"attention", {5, 23, 14, 2, 80}, "causal"}, {"attention", {33, 33, 3, 1, 20}, ""},
-        {"silu", {1}, ""},                  {"silu", {7919}, ""},
-        {"gelu", {1}, ""},                  {"gelu", {7919}, ""},
-        {"relu", {1}, ""},                  {"relu", {7919}, ""},
-        {"swiglu", {1}, ""},                {"swiglu", {7919}, ""},
+        {"softmax", {1, 1, 1}, ""},
+        {"softmax", {3, 7, 13}, "causal"},
+        {"softmax", {2, 13, 13}, "masked"},
+        {"softmax", {4, 65, 129}, "causal masked"},
+        {"softmax", {1, 3, 3000}, ""},
+        {"attn_scores", {1, 1, 1, 1, 1}, ""},
+        {"attn_scores", {7, 13, 6, 2, 10}, ""},
+        {"attn_scores", {65, 129, 8, 4, 48}, ""},
+        {"attn_values", {1, 1, 1, 1, 1}, ""},
+        {"attn_values", {7, 13, 6, 2, 10}, ""},
+        {"attn_values", {65, 129, 8, 4, 48}, ""},
+        {"attention", {7, 7, 4, 4, 12}, "causal"},
+        {"attention", {5, 23, 14, 2, 80}, "causal"},
+        {"attention", {33, 33, 3, 1, 20}, ""},
+        {"silu", {1}, ""},
+        {"silu", {7919}, ""},
+        {"gelu", {1}, ""},
+        {"gelu", {7919}, ""},
+        {"relu", {1}, ""},
+        {"relu", {7919}, ""},
+        {"swiglu", {1}, ""},
+        {"swiglu", {7919}, ""},
 
         // Training: transposed-a matmul (weight gradients), batched attention, gradient ops,
         // loss and optimiser. Attention dims: Tq, Tk, heads, KV heads, head dim[, batch].
-        {"matmul", {1, 1, 1}, "transA"},    {"matmul", {7, 13, 5}, "transA"},
-        {"matmul", {257, 129, 65}, "transA"}, {"matmul", {64, 300, 64}, "transA"},
+        {"matmul", {1, 1, 1}, "transA"},
+        {"matmul", {7, 13, 5}, "transA"},
+        {"matmul", {257, 129, 65}, "transA"},
+        {"matmul", {64, 300, 64}, "transA"},
         {"attn_scores", {7, 13, 6, 2, 10, 3}, "batch"},
         {"attn_values", {7, 13, 6, 2, 10, 3}, "batch"},
         {"attention", {9, 9, 4, 2, 12, 3}, "causal"},
-        {"relu_grad", {1}, ""},             {"relu_grad", {7919}, ""},
-        {"gelu_grad", {1}, ""},             {"gelu_grad", {7919}, ""},
-        {"silu_grad", {1}, ""},             {"silu_grad", {7919}, ""},
-        {"softmax_grad", {1, 1, 1}, ""},    {"softmax_grad", {3, 7, 13}, ""},
-        {"softmax_grad", {4, 65, 129}, ""}, {"softmax_grad", {1, 3, 3000}, ""},
+        {"relu_grad", {1}, ""},
+        {"relu_grad", {7919}, ""},
+        {"gelu_grad", {1}, ""},
+        {"gelu_grad", {7919}, ""},
+        {"silu_grad", {1}, ""},
+        {"silu_grad", {7919}, ""},
+        {"softmax_grad", {1, 1, 1}, ""},
+        {"softmax_grad", {3, 7, 13}, ""},
+        {"softmax_grad", {4, 65, 129}, ""},
+        {"softmax_grad", {1, 3, 3000}, ""},
         // Not 1x1 for rms_norm_grad: with one column dx = dy w eps / (x^2 + eps) comes from
         // cancelling two terms equal to ~1e-4 relative, which F32 cannot resolve (the CPU
         // reference works in double); a row of two already is well conditioned.
-        {"rms_norm_grad", {1, 2}, ""},      {"rms_norm_grad", {7, 13}, ""},
-        {"rms_norm_grad", {257, 129}, ""},  {"rms_norm_grad", {3, 5000}, ""},
-        {"layer_norm_grad", {1, 1}, ""},    {"layer_norm_grad", {7, 13}, ""},
-        {"layer_norm_grad", {257, 129}, ""}, {"layer_norm_grad", {3, 5000}, ""},
-        {"column_sum", {1, 1}, ""},         {"column_sum", {7, 13}, ""},
-        {"column_sum", {257, 129}, ""},     {"column_sum", {3000, 5}, ""},
-        {"embedding_grad", {1, 1, 1}, ""},  {"embedding_grad", {37, 13, 11}, ""},
-        {"embedding_grad", {512, 64, 257}, ""}, {"embedding_grad", {5, 7, 300}, ""},
+        {"rms_norm_grad", {1, 2}, ""},
+        {"rms_norm_grad", {7, 13}, ""},
+        {"rms_norm_grad", {257, 129}, ""},
+        {"rms_norm_grad", {3, 5000}, ""},
+        {"layer_norm_grad", {1, 1}, ""},
+        {"layer_norm_grad", {7, 13}, ""},
+        {"layer_norm_grad", {257, 129}, ""},
+        {"layer_norm_grad", {3, 5000}, ""},
+        {"column_sum", {1, 1}, ""},
+        {"column_sum", {7, 13}, ""},
+        {"column_sum", {257, 129}, ""},
+        {"column_sum", {3000, 5}, ""},
+        {"embedding_grad", {1, 1, 1}, ""},
+        {"embedding_grad", {37, 13, 11}, ""},
+        {"embedding_grad", {512, 64, 257}, ""},
+        {"embedding_grad", {5, 7, 300}, ""},
         {"attn_scores_grad_q", {1, 1, 1, 1, 1}, ""},
         {"attn_scores_grad_q", {7, 13, 6, 2, 10}, ""},
         {"attn_scores_grad_q", {65, 129, 8, 4, 48}, ""},
@@ -408,17 +535,36 @@ std::vector<OpCase> standardOpCases() {
         {"attn_values_grad_v", {7, 13, 6, 2, 10}, ""},
         {"attn_values_grad_v", {65, 129, 8, 4, 48}, ""},
         {"attn_values_grad_v", {7, 13, 6, 2, 10, 3}, "batch"},
-        {"cross_entropy", {1, 1}, ""},      {"cross_entropy", {7, 13}, ""},
-        {"cross_entropy", {257, 129}, ""},  {"cross_entropy", {3, 5000}, ""},
-        {"cross_entropy_grad", {1, 1}, ""}, {"cross_entropy_grad", {7, 13}, ""},
-        {"cross_entropy_grad", {257, 129}, ""}, {"cross_entropy_grad", {3, 5000}, ""},
-        {"sum_squares", {1}, ""},           {"sum_squares", {7, 13}, ""},
-        {"sum_squares", {257, 129}, ""},    {"sum_squares", {1000003}, ""},
-        {"adamw", {1}, ""},                 {"adamw", {7, 13}, "clip"},
-        {"adamw", {257, 129}, "decay resume"}, {"adamw", {33, 5}, "clip decay resume"},
-        {"grad_ema", {1}, ""},              {"grad_ema", {7, 13}, ""},
+        {"cross_entropy", {1, 1}, ""},
+        {"cross_entropy", {7, 13}, ""},
+        {"cross_entropy", {257, 129}, ""},
+        {"cross_entropy", {3, 5000}, ""},
+        {"cross_entropy_grad", {1, 1}, ""},
+        {"cross_entropy_grad", {7, 13}, ""},
+        {"cross_entropy_grad", {257, 129}, ""},
+        {"cross_entropy_grad", {3, 5000}, ""},
+        {"sum_squares", {1}, ""},
+        {"sum_squares", {7, 13}, ""},
+        {"sum_squares", {257, 129}, ""},
+        {"sum_squares", {1000003}, ""},
+        {"adamw", {1}, ""},
+        {"adamw", {7, 13}, "clip"},
+        {"adamw", {257, 129}, "decay resume"},
+        {"adamw", {33, 5}, "clip decay resume"},
+        {"grad_ema", {1}, ""},
+        {"grad_ema", {7, 13}, ""},
         {"grad_ema", {257, 129}, ""},
     };
+    // Weights kept packed on the device (F16, BF16, every GGUF block type): the
+    // matrix-vector kernel (M <= 8) and the tiled one, and the embedding gather.
+    for (const char* type : {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K",
+                             "Q4_K", "Q5_K", "Q6_K", "Q8_K"}) {
+        cases.push_back({"matmul_packed", {1, 512, 67}, type});
+        cases.push_back({"matmul_packed", {5, 768, 33}, type});
+        cases.push_back({"matmul_packed", {37, 256, 70}, type});
+        cases.push_back({"embedding_packed", {19, 512, 9}, type});
+    }
+    return cases;
 }
 
 double opCheckBound(const std::string& op) {
@@ -444,7 +590,8 @@ double nmse(const std::vector<float>& ref, const std::vector<float>& test) {
 
 OpCheckResult checkOp(const OpCase& c, Backend& reference, Backend& test, std::uint64_t seed) {
     const OpGraph g = buildOpGraph(c, seed);
-    const auto ref = runOn(reference, g);
+    const bool packed = c.op.find("_packed") != std::string::npos;
+    const auto ref = runOn(reference, packed ? buildOpGraph(c, seed, true) : g);
     const auto got = runOn(test, g);
     OpCheckResult r;
     r.opCase = c;

@@ -1,9 +1,11 @@
 // c [M,N] = a [M,K] x b [K,N]; with -DTRANS_B, b is [N,K] (c = a x b^T); with -DTRANS_A, a is
-// [K,M] (c = a^T x b, as weight gradients need). Never both.
+// [K,M] (c = a^T x b, as weight gradients need). Never both. With -DPACKED -DWEIGHT_<type>
+// as well as -DTRANS_B, b is a weight matrix in a packed type, dequantized as the tile loads.
 // Tiled: each workgroup computes a TILE_M x TILE_N block of c, walking K in TILE_K-deep slices
 // kept in shared memory; each thread accumulates a MICRO_M x MICRO_N micro-tile in registers.
 // Workgroup size must be (TILE_M / MICRO_M) * (TILE_N / MICRO_N) (set by the backend).
 #version 450
+#extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint TILE_M = 64;
@@ -13,7 +15,12 @@ layout(constant_id = 4) const uint MICRO_M = 4;
 layout(constant_id = 5) const uint MICRO_N = 4;
 
 layout(std430, binding = 0) readonly buffer A { float a[]; };
+#ifdef PACKED
+// b is a weight matrix [N,K] in a packed type (TRANS_B only): see packed.glsl.
+layout(std430, binding = 1) readonly buffer B { uint wq[]; };
+#else
 layout(std430, binding = 1) readonly buffer B { float b[]; };
+#endif
 layout(std430, binding = 2) writeonly buffer C { float c[]; };
 
 layout(push_constant) uniform Push {
@@ -28,6 +35,10 @@ const uint THREADS_M = TILE_M / MICRO_M;
 const uint THREADS = THREADS_M * THREADS_N;
 
 // a slice [TILE_K][TILE_M] (transposed so a thread's rows are contiguous) and b [TILE_K][TILE_N]
+#ifdef PACKED
+#include "packed.glsl"
+#endif
+
 shared float a_tile[TILE_K * TILE_M];
 shared float b_tile[TILE_K * TILE_N];
 
@@ -64,7 +75,12 @@ void main() {
         for (uint i = tid; i < TILE_N * TILE_K; i += THREADS) {
             const uint kk = i % TILE_K, nn = i / TILE_K;
             const uint row = n0 + nn, col = k0 + kk;
+#ifdef PACKED
+            b_tile[kk * TILE_N + nn] =
+                (row < p.n && col < p.k) ? packed_at(row * packed_row_bytes(p.k), col) : 0.0;
+#else
             b_tile[kk * TILE_N + nn] = (row < p.n && col < p.k) ? b[row * p.k + col] : 0.0;
+#endif
         }
 #else
         // b is [K,N]: consecutive threads read consecutive n of one b row

@@ -55,6 +55,10 @@ private slots:
     void scale() { check(); }
     void embedding_data() { addRows("embedding"); }
     void embedding() { check(); }
+    void matmul_packed_data() { addRows("matmul_packed"); }
+    void matmul_packed() { check(); }
+    void embedding_packed_data() { addRows("embedding_packed"); }
+    void embedding_packed() { check(); }
     void rms_norm_data() { addRows("rms_norm"); }
     void rms_norm() { check(); }
     void layer_norm_data() { addRows("layer_norm"); }
@@ -117,6 +121,7 @@ private slots:
     // Every op of the standard cases has a test function above.
     void everyOpIsTested() {
         const QStringList tested = {"matmul", "add", "mul", "scale", "embedding", "rms_norm",
+                                    "matmul_packed", "embedding_packed",
                                     "layer_norm", "rope", "softmax", "attn_scores", "attn_values",
                                     "attention", "silu", "gelu", "relu", "swiglu",
                                     "relu_grad", "gelu_grad", "silu_grad", "softmax_grad",

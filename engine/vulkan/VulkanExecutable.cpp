@@ -11,6 +11,12 @@ std::uint64_t nodeBytes(const Node& n) {
     return std::uint64_t(n.shape.numel()) * 4;
 }
 
+// A constant kept packed takes its stored bytes, rounded up to whole 32-bit words (the shaders
+// read it as uints).
+std::uint64_t packedBytes(const Node& n) {
+    return (std::uint64_t(n.constant.byteSize()) + 3) / 4 * 4;
+}
+
 std::string describe(const Node& n) {
     return "tensor '" + n.name + "' " + n.shape.toString();
 }
@@ -64,8 +70,9 @@ void VulkanExecutable::allocateBuffers() {
             continue;
         }
         m_storage[i] = NodeId(i);
-        m_buffers[i] =
-            std::make_unique<Buffer>(*m_ctx, nodeBytes(n), Buffer::Kind::Device, describe(n));
+        const bool packed = keepsPacked(m_graph, NodeId(i));
+        m_buffers[i] = std::make_unique<Buffer>(*m_ctx, packed ? packedBytes(n) : nodeBytes(n),
+                                                Buffer::Kind::Device, describe(n));
         if (n.op == OpKind::Constant || n.op == OpKind::Parameter) {
             uploadConstant(NodeId(i)); // a parameter's initial value
             continue;
@@ -129,11 +136,21 @@ void VulkanExecutable::allocateBuffers() {
 void VulkanExecutable::uploadConstant(NodeId id) {
     const Node& n = m_graph.node(id);
     const Tensor& t = n.constant;
-    // F16/BF16 (and quantized, once a dequantizer is registered) weights are widened to F32 on
-    // upload; the shaders read F32 only for now. I32 constants are copied as they are.
+    // Weights whose readers all take them packed go up as stored (a Q4_K model stays Q4_K);
+    // other F16/BF16/quantized constants are widened to F32. I32 constants are copied as is.
     std::vector<float> widened;
+    std::vector<std::uint8_t> padded;
     const void* src = t.data();
-    if (t.dtype() != DType::F32 && t.dtype() != DType::I32) {
+    const bool packed = keepsPacked(m_graph, id);
+    std::uint64_t bytes = nodeBytes(n);
+    if (packed) {
+        bytes = packedBytes(n);
+        if (bytes != std::uint64_t(t.byteSize())) { // a partial last word: copy, zero-padded
+            padded.assign(std::size_t(bytes), 0);
+            std::memcpy(padded.data(), t.data(), std::size_t(t.byteSize()));
+            src = padded.data();
+        }
+    } else if (t.dtype() != DType::F32 && t.dtype() != DType::I32) {
         try {
             widened = t.toFloats();
         } catch (const std::exception& e) {
@@ -142,7 +159,6 @@ void VulkanExecutable::uploadConstant(NodeId id) {
         }
         src = widened.data();
     }
-    const std::uint64_t bytes = nodeBytes(n);
     Buffer& dst = *m_buffers[std::size_t(id)];
     if (dst.mapped()) {
         std::memcpy(dst.mapped(), src, bytes);
@@ -406,8 +422,7 @@ std::vector<float> VulkanExecutable::read(NodeId id) const {
     if (!n.captured && !persistent)
         throw std::logic_error("node '" + n.name + "' was not marked for capture");
     if (n.op == OpKind::Constant) return n.constant.toFloats();
-    if (isPersistent(id) || storageOf(id) != id)
-        return readDevice(storageOf(id), n.shape.numel());
+    if (isPersistent(id) || storageOf(id) != id) return readDevice(storageOf(id), n.shape.numel());
     const Buffer& host =
         m_staging[std::size_t(id)] ? *m_staging[std::size_t(id)] : *m_buffers[std::size_t(id)];
     const auto* p = static_cast<const float*>(host.mapped());

@@ -3,6 +3,7 @@
 #include "PushConstants.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -31,6 +32,32 @@ std::uint32_t ceilDiv(std::uint64_t a, std::uint64_t b) {
 }
 
 } // namespace
+
+std::string packedWeightSuffix(DType type) {
+    if (type == DType::F32 || type == DType::I32) return {};
+    std::string s(dtypeName(type));
+    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool keepsPacked(const Graph& graph, NodeId id) {
+    const Node& c = graph.node(id);
+    if (c.op != OpKind::Constant || packedWeightSuffix(c.constant.dtype()).empty() ||
+        c.shape.rank() != 2 || dtypeStorageBytes(c.constant.dtype(), c.shape.dim(1)) <= 0)
+        return false;
+    bool read = false;
+    for (const Node& n : graph.nodes()) {
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+            if (n.inputs[k] != id) continue;
+            const bool weight = n.op == OpKind::MatMul && k == 1 && n.params.transB &&
+                                !n.params.transA && n.inputs[0] != id;
+            const bool table = n.op == OpKind::Embedding && k == 0;
+            if (!weight && !table) return false;
+            read = true;
+        }
+    }
+    return read;
+}
 
 KernelConfig KernelConfig::forDevice(const VkPhysicalDeviceLimits& limits) {
     KernelConfig c;
@@ -74,6 +101,20 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
         const std::int64_t k = p.transA ? in(0).shape.dim(0) : in(0).shape.dim(1);
         const MatmulPush push{u32(n.shape.dim(0), n), u32(n.shape.dim(1), n), u32(k, n), 0};
         plan.key.shader = p.transB ? "matmul_transb" : p.transA ? "matmul_transa" : "matmul";
+        if (keepsPacked(graph, n.inputs[1])) {
+            const std::string type = packedWeightSuffix(in(1).constant.dtype());
+            if (push.m <= kMatvecMaxRows) {
+                // One workgroup per output column, in a 2-D grid when N exceeds maxGroupsX.
+                plan.key.shader = "matvec_" + type;
+                plan.key.specialization = {std::min(wg, 256u)};
+                plan.push = bytesOf(push);
+                const std::uint32_t x = std::clamp<std::uint32_t>(push.n, 1, cfg.maxGroupsX);
+                plan.groups = {x, ceilDiv(push.n, x), 1};
+                plan.empty = count == 0;
+                break;
+            }
+            plan.key.shader = "matmul_transb_" + type;
+        }
         plan.key.specialization = {(cfg.tileM / cfg.microM) * (cfg.tileN / cfg.microN),
                                    cfg.tileM,
                                    cfg.tileN,
@@ -105,6 +146,8 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
         elementwise(count);
         break;
     case OpKind::Embedding:
+        if (keepsPacked(graph, n.inputs[0]))
+            plan.key.shader = "embedding_" + packedWeightSuffix(in(0).constant.dtype());
         plan.push = bytesOf(EmbeddingPush{u32(in(0).shape.dim(0), n), u32(in(0).shape.dim(1), n),
                                           u32(n.shape.dim(0), n)});
         elementwise(count);
@@ -142,9 +185,9 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
         const Shape& s = n.op == OpKind::AttnScores || n.op == OpKind::AttnValuesGradP
                              ? n.shape
                              : in(n.op == OpKind::AttnValuesGradV ? 1 : 0).shape;
-        plan.push = bytesOf(AttnPush{u32(s.dim(1), n), u32(s.dim(2), n), u32(p.heads, n),
-                                     u32(p.kvHeads, n), u32(p.headDim, n), p.scale,
-                                     u32(p.batch, n)});
+        plan.push =
+            bytesOf(AttnPush{u32(s.dim(1), n), u32(s.dim(2), n), u32(p.heads, n), u32(p.kvHeads, n),
+                             u32(p.headDim, n), p.scale, u32(p.batch, n)});
         elementwise(count);
         break;
     }
@@ -187,8 +230,8 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
         plan.push = bytesOf(AdamWPush{count, p.beta1, p.beta2, p.eps, p.weightDecay, p.clipNorm,
                                       hasNorm ? 1u : 0u});
         // Without a norm input, the scalars are bound in its slot too (never read there).
-        plan.bindings = {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4],
-                         hasNorm ? n.inputs[5] : n.inputs[4]};
+        plan.bindings = {n.inputs[0], n.inputs[1], n.inputs[2],
+                         n.inputs[3], n.inputs[4], hasNorm ? n.inputs[5] : n.inputs[4]};
         elementwise(count);
         break;
     }

@@ -6,6 +6,7 @@
 #include "VulkanPipeline.h"
 
 #include <array>
+#include <string>
 #include <cstdint>
 #include <vector>
 
@@ -42,6 +43,18 @@ struct DispatchPlan {
 /// The dispatch for op node `id` (not Input, Constant, Parameter or State). Throws for an
 /// unsupported op or size.
 DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& config);
+
+/// The shader-name suffix for weights kept in `type` ("f16", "q4_k", ...), or "" when the
+/// shaders read that type only widened to F32 (F32 itself, I32).
+std::string packedWeightSuffix(DType type);
+
+/// True when constant `id` stays in its packed type on the device: its type has shaders, it
+/// is a matrix of whole blocks, and every reader takes it packed (the w of a matmul x·wᵀ, or
+/// an embedding table). Otherwise it is widened to F32 when uploaded.
+bool keepsPacked(const Graph& graph, NodeId id);
+
+/// Rows of x up to which a matmul against packed weights uses the matrix-vector shader.
+constexpr std::int64_t kMatvecMaxRows = 8;
 
 /// Per rotated pair i: the frequency theta^(-2i/ropeDims) / 2pi in turns per position,
 /// computed in double and split into four floats (three of at most 8 significant bits), as
