@@ -17,8 +17,12 @@ commands:
   bench train [--preset nanda|quick] [--steps N] [--backend B]
                                training steps/s (full batch: forward, backward, AdamW)
   bench decode MODEL [--tokens N] [--backend B]
-  bench prompt MODEL [--tokens N] [--backend B]
+  bench prompt MODEL [--tokens N] [--reps N] [--backend B]
                                tokens/s decoding through the KV cache / of one prompt batch
+  bench make-model --shape stories110m|tinyllama --type F32|F16|BF16|Q8_0|Q4_0|Q4_K|Q6_K
+        --vocab VOCAB.gguf --out FILE.gguf [--seed N]
+                               a random-weight llama GGUF at a real model's shape, with the
+                               tokenizer of VOCAB (a 32000-token llama vocab), for comparisons
   check ops [--device N] [--op NAME]
                                every op on Vulkan against the CPU reference (NMSE)
   train [--preset quick|nanda] [--task add|sub|mul|div|quad|s5] [--p N]

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <omp.h>
+#include <vector>
 
 namespace llmlab::cpu {
 
@@ -115,21 +116,33 @@ void rope(const float* x, const std::int32_t* pos, float* out, std::int64_t toke
           int headDim, int ropeDims, float theta, RopeLayout layout) {
     const std::int64_t width = std::int64_t(heads) * headDim;
     const int half = ropeDims / 2;
-    for (std::int64_t t = 0; t < tokens; ++t) {
-        for (int h = 0; h < heads; ++h) {
-            const float* xh = x + t * width + std::int64_t(h) * headDim;
-            float* oh = out + t * width + std::int64_t(h) * headDim;
-            std::copy(xh + ropeDims, xh + headDim, oh + ropeDims); // unrotated tail
+    std::vector<double> freq(static_cast<std::size_t>(half));
+    for (int i = 0; i < half; ++i)
+        freq[std::size_t(i)] = std::pow(double(theta), -2.0 * i / double(ropeDims));
+#pragma omp parallel num_threads(threadCount()) if (tokens * width > kParallelThreshold)
+    {
+        std::vector<double> cs(static_cast<std::size_t>(2 * half));
+#pragma omp for schedule(static)
+        for (std::int64_t t = 0; t < tokens; ++t) {
+            // Angles in double: positions run to thousands, where float angles lose digits.
+            // One table per token, shared by its heads.
             for (int i = 0; i < half; ++i) {
-                // Angles in double: positions run to thousands, where float angles lose digits.
-                const double freq = std::pow(double(theta), -2.0 * i / double(ropeDims));
-                const double angle = double(pos[t]) * freq;
-                const double c = std::cos(angle), s = std::sin(angle);
-                const int i0 = layout == RopeLayout::Interleaved ? 2 * i : i;
-                const int i1 = layout == RopeLayout::Interleaved ? 2 * i + 1 : i + half;
-                const double x0 = xh[i0], x1 = xh[i1];
-                oh[i0] = float(x0 * c - x1 * s);
-                oh[i1] = float(x0 * s + x1 * c);
+                const double angle = double(pos[t]) * freq[std::size_t(i)];
+                cs[std::size_t(2 * i)] = std::cos(angle);
+                cs[std::size_t(2 * i + 1)] = std::sin(angle);
+            }
+            for (int h = 0; h < heads; ++h) {
+                const float* xh = x + t * width + std::int64_t(h) * headDim;
+                float* oh = out + t * width + std::int64_t(h) * headDim;
+                std::copy(xh + ropeDims, xh + headDim, oh + ropeDims); // unrotated tail
+                for (int i = 0; i < half; ++i) {
+                    const double c = cs[std::size_t(2 * i)], s = cs[std::size_t(2 * i + 1)];
+                    const int i0 = layout == RopeLayout::Interleaved ? 2 * i : i;
+                    const int i1 = layout == RopeLayout::Interleaved ? 2 * i + 1 : i + half;
+                    const double x0 = xh[i0], x1 = xh[i1];
+                    oh[i0] = float(x0 * c - x1 * s);
+                    oh[i1] = float(x0 * s + x1 * c);
+                }
             }
         }
     }

@@ -38,9 +38,7 @@ GenerationResult generate(InferenceSession& session, const Tokenizer& tokenizer,
     std::vector<std::int32_t> history = promptTokens;
 
     auto start = Clock::now();
-    const std::vector<float> all = session.prefill(promptTokens);
-    const std::size_t vocab = std::size_t(session.spec().vocab);
-    std::vector<float> logits(all.end() - std::ptrdiff_t(vocab), all.end());
+    std::vector<float> logits = session.prefillLast(promptTokens);
     r.promptSeconds = std::chrono::duration<double>(Clock::now() - start).count();
 
     start = Clock::now();

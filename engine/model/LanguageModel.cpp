@@ -19,7 +19,8 @@ struct Plan {
     int tokens = 0;
     int context = 0; // key positions the cache and the attention span
     Graph graph;
-    NodeId ids = -1, positions = -1, mask = -1, logits = -1;
+    bool lastOnly = false; // logits of the last token only
+    NodeId ids = -1, positions = -1, mask = -1, logits = -1, lastRow = -1;
     std::vector<NodeId> kCache, vCache; // state nodes
     std::vector<NodeId> attention, residual, lens;
     std::unique_ptr<Executable> exe;
@@ -133,9 +134,10 @@ namespace {
 
 std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, Tensor>& w,
                                 const std::string& path, int tokens, int context,
-                                const CaptureOptions& cap) {
+                                const CaptureOptions& cap, bool lastOnly) {
     auto plan = std::make_unique<Plan>();
     plan->tokens = tokens;
+    plan->lastOnly = lastOnly;
     plan->context = context;
     Graph& g = plan->graph;
     std::map<std::string, NodeId> constants;
@@ -215,6 +217,12 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
             plan->lens.push_back(lens); // the last layer's lens is the model's own output
         }
     }
+    if (lastOnly) {
+        // Only the next token's logits: gather the last row before the unembedding, which is
+        // the largest matmul of a small model.
+        plan->lastRow = g.input("last_row", Shape{1}, DType::I32);
+        x = g.embedding(x, plan->lastRow);
+    }
     plan->logits = finalLogits(x);
     g.capture(plan->logits);
     if (cap.logitLens) plan->lens.back() = plan->logits;
@@ -224,14 +232,25 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
 } // namespace
 
 std::vector<float> InferenceSession::prefill(std::span<const std::int32_t> tokens) {
-    return run(tokens);
+    return run(tokens, false);
+}
+
+std::vector<float> InferenceSession::prefillLast(std::span<const std::int32_t> tokens) {
+    // With the logit lens on, every position's logits are computed anyway.
+    if (m_options.logitLens || tokens.size() <= 1) {
+        std::vector<float> all = run(tokens, false);
+        all.erase(all.begin(),
+                  all.end() - std::min<std::ptrdiff_t>(std::ptrdiff_t(all.size()), spec().vocab));
+        return all;
+    }
+    return run(tokens, true);
 }
 
 std::vector<float> InferenceSession::decode(std::int32_t token) {
-    return run(std::span<const std::int32_t>(&token, 1));
+    return run(std::span<const std::int32_t>(&token, 1), false);
 }
 
-std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens) {
+std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, bool lastOnly) {
     const int T = int(tokens.size());
     if (T == 0) return {};
     if (m_position + T > m_maxContext)
@@ -248,12 +267,12 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens) {
     while (context < m_position + T) context *= 2;
     context = std::min(context, m_maxContext);
     std::unique_ptr<Plan>& slot = T == 1 ? I.decode : I.prefill;
-    if (!slot || slot->tokens != T || slot->context != context) {
+    if (!slot || slot->tokens != T || slot->context != context || slot->lastOnly != lastOnly) {
         if (slot && I.cacheOwner == slot.get()) {
             if (m_position > 0) I.hold(*slot); // the cache outlives the plan it was in
             I.cacheOwner = nullptr;
         }
-        auto plan = buildPlan(spec(), I.weights, m_model->path(), T, context, m_options);
+        auto plan = buildPlan(spec(), I.weights, m_model->path(), T, context, m_options, lastOnly);
         plan->exe = m_backend.compile(plan->graph);
         slot = std::move(plan);
     }
@@ -276,6 +295,10 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens) {
     p.exe->setInput(p.ids, tokens);
     p.exe->setInput(p.positions, std::span<const std::int32_t>(pos));
     p.exe->setInput(p.mask, std::span<const float>(mask));
+    if (p.lastOnly) {
+        const std::int32_t last = T - 1;
+        p.exe->setInput(p.lastRow, std::span<const std::int32_t>(&last, 1));
+    }
     p.exe->run();
     m_position += T;
 

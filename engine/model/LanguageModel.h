@@ -44,6 +44,9 @@ public:
     /// Runs `tokens` at the next positions in one batch; returns the logits of every token
     /// [T, vocab]. Throws std::length_error when the context would overflow.
     std::vector<float> prefill(std::span<const std::int32_t> tokens);
+    /// As prefill, but returns (and computes) only the last token's logits [vocab]: what
+    /// generation needs, without the unembedding of every prompt position.
+    std::vector<float> prefillLast(std::span<const std::int32_t> tokens);
     /// One token; returns its logits [vocab].
     std::vector<float> decode(std::int32_t token);
     /// Forgets the conversation (position 0, cache unused).
@@ -54,7 +57,7 @@ public:
     struct Impl;
 
 private:
-    std::vector<float> run(std::span<const std::int32_t> tokens);
+    std::vector<float> run(std::span<const std::int32_t> tokens, bool lastOnly);
 
     std::shared_ptr<const ModelFile> m_model;
     Backend& m_backend;
