@@ -1,12 +1,13 @@
 // Files written here: writer round trips, sparse Qwen2.5-0.5B-sized models, and one broken
 // file per kind of bad input (each must give one readable sentence naming the file).
 #include "formats/GgufWriter.h"
+#include "formats/MappedFile.h"
 #include "formats/ModelFile.h"
 #include "formats/SafetensorsWriter.h"
 
-#include <unistd.h>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -142,6 +143,25 @@ class TestFormatFiles : public QObject {
 
 private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void readIntoMemoryGivesTheMappedBytes() {
+        // --no-mmap: the file read into anonymous memory, byte for byte what the map shows,
+        // and the same clear error for a file that isn't there.
+        const std::string path = (m_dir.path() + "/bytes.bin").toStdString();
+        std::string content(300000, '\0');
+        for (std::size_t i = 0; i < content.size(); ++i) content[i] = char(i * 7919 % 251);
+        std::ofstream(path, std::ios::binary) << content;
+        std::string error;
+        auto mapped = MappedFile::open(path, &error);
+        MappedFile::setReadIntoMemory(true);
+        auto read = MappedFile::open(path, &error);
+        auto missing = MappedFile::open(path + ".absent", &error);
+        MappedFile::setReadIntoMemory(false);
+        QVERIFY(mapped && read && !missing);
+        QVERIFY(error.find("bytes.bin.absent") != std::string::npos);
+        QCOMPARE(read->size(), std::uint64_t(content.size()));
+        QVERIFY(std::memcmp(read->data(), mapped->data(), content.size()) == 0);
+    }
 
     void ggufRoundTrip() {
         GgufWriter w;
@@ -309,7 +329,8 @@ private slots:
         std::ofstream(folder + "/model.safetensors.index.json")
             << R"({"weight_map": {"model.embed_tokens.weight": "model-00009-of-00009.safetensors"}})";
         QVERIFY(!ModelFile::open(folder, &error));
-        QVERIFY2(error.find("model-00009-of-00009.safetensors") != std::string::npos, error.c_str());
+        QVERIFY2(error.find("model-00009-of-00009.safetensors") != std::string::npos,
+                 error.c_str());
     }
 
     void badGguf() {

@@ -1,6 +1,7 @@
 #include "BackendFactory.h"
 #include "Bench.h"
 #include "Cli.h"
+#include "formats/MappedFile.h"
 #include "model/BenchModel.h"
 #include "model/LanguageModel.h"
 #include "train/Trainer.h"
@@ -88,8 +89,12 @@ int benchTrain(const Args& args) {
 int benchModel(const Args& args, bool decode) {
     if (args.size() < 2) throw std::invalid_argument("say which model: bench decode|prompt MODEL");
     std::string error;
+    MappedFile::setReadIntoMemory(flag(args, "no-mmap"));
     std::shared_ptr<const ModelFile> model = ModelFile::open(args[1], &error);
     if (!model) throw std::runtime_error(error);
+    if (flag(args, "mlock") && !model->lockInMemory())
+        std::fprintf(stderr, "llmlab-cli: could not lock %s in memory (RLIMIT_MEMLOCK)\n",
+                     args[1].c_str());
     const int n = std::stoi(option(args, "tokens", decode ? "64" : "128"));
     const std::string which = option(args, "backend", "cpu");
     std::string why;

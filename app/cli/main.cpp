@@ -16,9 +16,11 @@ commands:
                                matmul GFLOP/s on each backend, beside Eigen's own GEMM
   bench train [--preset nanda|quick] [--steps N] [--backend B]
                                training steps/s (full batch: forward, backward, AdamW)
-  bench decode MODEL [--tokens N] [--backend B]
-  bench prompt MODEL [--tokens N] [--reps N] [--backend B]
-                               tokens/s decoding through the KV cache / of one prompt batch
+  bench decode MODEL [--tokens N] [--backend B] [--mlock] [--no-mmap]
+  bench prompt MODEL [--tokens N] [--reps N] [--backend B] [--mlock] [--no-mmap]
+                               tokens/s decoding through the KV cache / of one prompt batch;
+                               --mlock pins the mapped weights in RAM first,
+                               --no-mmap reads them into memory instead of mapping
   bench make-model --shape stories110m|tinyllama --type F32|F16|BF16|Q8_0|Q4_0|Q4_K|Q6_K
         --vocab VOCAB.gguf --out FILE.gguf [--seed N]
                                a random-weight llama GGUF at a real model's shape, with the

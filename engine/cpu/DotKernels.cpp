@@ -20,13 +20,42 @@ namespace {
 
 using u8 = std::uint8_t;
 
-// x quantized for the integer kernels: 32 values, one scale, and the sums the kernels with a
-// per-block offset (Q4_K's minimum, Q6_K's -32) need.
+// x quantized for the integer kernels of the 32-value types (Q8_0, Q4_0): one scale per block.
 struct ActBlock {
     float d;
-    std::int32_t sum; ///< Σ q
     std::int8_t q[32];
 };
+
+// x for the K types (256-value super-blocks): one scale per 256 values, so a super-block's
+// integer sums add up across its sub-blocks before one float multiply, and Σ q per 32 for
+// Q4_K's minimums. Coarser than ActBlock (one scale for 8x the values), as llama.cpp's Q8_K.
+struct ActSuper {
+    float d;
+    std::int32_t sums[8]; ///< Σ q per 32 values
+    std::int8_t q[256];
+};
+
+void quantizeActsSuper(const float* x, std::int64_t k, ActSuper* out) {
+    for (std::int64_t b = 0; b < k / 256; ++b) {
+        const float* v = x + 256 * b;
+        float amax = 0;
+        for (int i = 0; i < 256; ++i) amax = std::max(amax, std::fabs(v[i]));
+        ActSuper& a = out[b];
+        a.d = amax / 127.0f;
+        const float id = amax > 0 ? 127.0f / amax : 0.0f;
+        for (int g = 0; g < 8; ++g) {
+            a.sums[g] = 0;
+            for (int i = 32 * g; i < 32 * g + 32; ++i) {
+                a.q[i] = std::int8_t(std::nearbyint(v[i] * id));
+                a.sums[g] += a.q[i];
+            }
+        }
+    }
+}
+
+bool usesSuperBlocks(DType t) {
+    return t == DType::Q4_K || t == DType::Q6_K;
+}
 
 void quantizeActs(const float* x, std::int64_t k, ActBlock* out) {
     for (std::int64_t b = 0; b < k / 32; ++b) {
@@ -36,11 +65,7 @@ void quantizeActs(const float* x, std::int64_t k, ActBlock* out) {
         ActBlock& a = out[b];
         a.d = amax / 127.0f;
         const float id = amax > 0 ? 127.0f / amax : 0.0f;
-        a.sum = 0;
-        for (int i = 0; i < 32; ++i) {
-            a.q[i] = std::int8_t(std::nearbyint(v[i] * id));
-            a.sum += a.q[i];
-        }
+        for (int i = 0; i < 32; ++i) a.q[i] = std::int8_t(std::nearbyint(v[i] * id));
     }
 }
 
@@ -119,47 +144,50 @@ float dotQ4_0(const u8* w, const void* act, std::int64_t k) {
 }
 
 float dotQ4_K(const u8* w, const void* act, std::int64_t k) {
-    const auto* a = static_cast<const ActBlock*>(act);
+    const auto* a = static_cast<const ActSuper*>(act);
     float s = 0;
-    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 144, a += 8) {
-        const float d = fp16(w), dmin = fp16(w + 2);
+    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 144, ++a) {
         u8 sc[8], mn[8];
         scalesMinsK4(w + 4, sc, mn);
         const u8* qs = w + 16;
+        std::int32_t sum = 0, mins = 0;
         for (int g = 0; g < 8; ++g) {
             const int shift = (g & 1) * 4;
-            std::int32_t sum = 0;
-            for (int l = 0; l < 32; ++l) sum += ((qs[32 * (g / 2) + l] >> shift) & 0xF) * a[g].q[l];
-            s += d * float(sc[g]) * a[g].d * float(sum) -
-                 dmin * float(mn[g]) * a[g].d * float(a[g].sum);
+            std::int32_t part = 0;
+            for (int l = 0; l < 32; ++l)
+                part += ((qs[32 * (g / 2) + l] >> shift) & 0xF) * a->q[32 * g + l];
+            sum += sc[g] * part;
+            mins += mn[g] * a->sums[g];
         }
+        s += a->d * (fp16(w) * float(sum) - fp16(w + 2) * float(mins));
     }
     return s;
 }
 
 float dotQ6_K(const u8* w, const void* act, std::int64_t k) {
-    const auto* a = static_cast<const ActBlock*>(act);
+    const auto* a = static_cast<const ActSuper*>(act);
     float s = 0;
-    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 210, a += 8) {
+    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 210, ++a) {
         const auto* sc = reinterpret_cast<const std::int8_t*>(w + 192);
-        const float d = fp16(w + 208);
+        std::int32_t sum = 0;
         for (int half = 0; half < 2; ++half) {
             const u8* ql = w + 64 * half;
             const u8* qh = w + 128 + 32 * half;
             for (int part = 0; part < 4; ++part) {
-                const ActBlock& ab = a[4 * half + part];
+                const std::int8_t* aq = a->q + 128 * half + 32 * part;
                 std::int32_t sums[2] = {0, 0};
                 for (int l = 0; l < 32; ++l) {
                     const u8 low = (part & 1) ? ql[l + 32] : ql[l];
                     const int q = int(((part < 2) ? (low & 0xF) : (low >> 4)) |
                                       (((qh[l] >> (2 * part)) & 3) << 4)) -
                                   32;
-                    sums[l / 16] += q * ab.q[l];
+                    sums[l / 16] += q * aq[l];
                 }
                 const int g = 8 * half + 2 * part;
-                s += d * ab.d * float(sc[g] * sums[0] + sc[g + 1] * sums[1]);
+                sum += sc[g] * sums[0] + sc[g + 1] * sums[1];
             }
         }
+        s += fp16(w + 208) * a->d * float(sum);
     }
     return s;
 }
@@ -262,40 +290,43 @@ float avxQ4_0(const u8* w, const void* act, std::int64_t k) {
 }
 
 float avxQ4_K(const u8* w, const void* act, std::int64_t k) {
-    const auto* a = static_cast<const ActBlock*>(act);
+    const auto* a = static_cast<const ActSuper*>(act);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     __m256 acc = _mm256_setzero_ps();
     float minTerm = 0;
-    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 144, a += 8) {
-        const float d = halfAt(w), dmin = halfAt(w + 2);
+    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 144, ++a) {
         u8 sc[8], mn[8];
         scalesMinsK4(w + 4, sc, mn);
-        float mins = 0;
-        for (int g = 0; g < 8; ++g) mins += float(mn[g]) * a[g].d * float(a[g].sum);
-        minTerm += dmin * mins;
+        std::int32_t mins = 0;
+        for (int g = 0; g < 8; ++g) mins += mn[g] * a->sums[g];
+        minTerm += halfAt(w + 2) * a->d * float(mins);
+        // Σ sc_g · q·x over the super-block in int32: q·x pairs ≤ 2·15·127, times sc ≤ 63.
+        __m256i sum = _mm256_setzero_si256();
         for (int pair = 0; pair < 4; ++pair) {
             const __m256i q = load32(w + 16 + 32 * pair);
             const __m256i lo = _mm256_and_si256(q, low4);
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-            const ActBlock& a0 = a[2 * pair];
-            const ActBlock& a1 = a[2 * pair + 1];
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * float(sc[2 * pair]) * a0.d),
-                                  pairsToFloat(_mm256_maddubs_epi16(lo, load32(a0.q))), acc);
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * float(sc[2 * pair + 1]) * a1.d),
-                                  pairsToFloat(_mm256_maddubs_epi16(hi, load32(a1.q))), acc);
+            const __m256i plo =
+                _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load32(a->q + 64 * pair)),
+                                  _mm256_set1_epi16(sc[2 * pair]));
+            const __m256i phi =
+                _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load32(a->q + 64 * pair + 32)),
+                                  _mm256_set1_epi16(sc[2 * pair + 1]));
+            sum = _mm256_add_epi32(sum, _mm256_add_epi32(plo, phi));
         }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(halfAt(w) * a->d), _mm256_cvtepi32_ps(sum), acc);
     }
     return hsum(acc) - minTerm;
 }
 
 float avxQ6_K(const u8* w, const void* act, std::int64_t k) {
-    const auto* a = static_cast<const ActBlock*>(act);
+    const auto* a = static_cast<const ActSuper*>(act);
     const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(3);
     const __m256i offset = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
-    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 210, a += 8) {
+    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 210, ++a) {
         const auto* sc = reinterpret_cast<const std::int8_t*>(w + 192);
-        const float d = halfAt(w + 208);
+        __m256i sum = _mm256_setzero_si256();
         for (int half = 0; half < 2; ++half) {
             const __m256i l0 = load32(w + 64 * half), l1 = load32(w + 64 * half + 32);
             const __m256i h = load32(w + 128 + 32 * half);
@@ -309,18 +340,17 @@ float avxQ6_K(const u8* w, const void* act, std::int64_t k) {
                 _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4), high(6)),
             };
             for (int part = 0; part < 4; ++part) {
-                const ActBlock& ab = a[4 * half + part];
-                const __m256i av = load32(ab.q);
-                // (q - 32)·a in int16 pairs: q·a ≤ 2·63·127 and 32·a ≤ 2·32·127 both fit.
+                const __m256i av = load32(a->q + 128 * half + 32 * part);
+                // (q - 32)·x in int16 pairs: q·x ≤ 2·63·127 and 32·x ≤ 2·32·127 both fit.
                 const __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(v[part], av),
                                                      _mm256_maddubs_epi16(offset, av));
                 const int g = 8 * half + 2 * part;
                 const __m256i scales =
                     _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
-                acc = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d),
-                                      _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, scales)), acc);
+                sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p16, scales));
             }
         }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(halfAt(w + 208) * a->d), _mm256_cvtepi32_ps(sum), acc);
     }
     return hsum(acc);
 }
@@ -391,8 +421,15 @@ void dotKernelMatmul(const float* x, std::int64_t m, DType type, const void* w, 
     const RowDot dot = rowDot(type, scalarOnly);
     const std::int64_t rowBytes = dtypeStorageBytes(type, k);
     std::vector<ActBlock> acts;
+    std::vector<ActSuper> supers;
     std::vector<const void*> rows(static_cast<std::size_t>(m));
-    if (dtypeIsQuantized(type)) {
+    if (usesSuperBlocks(type)) {
+        supers.resize(std::size_t(m * (k / 256)));
+        for (std::int64_t i = 0; i < m; ++i) {
+            quantizeActsSuper(x + i * k, k, supers.data() + i * (k / 256));
+            rows[std::size_t(i)] = supers.data() + i * (k / 256);
+        }
+    } else if (dtypeIsQuantized(type)) {
         acts.resize(std::size_t(m * (k / 32)));
         for (std::int64_t i = 0; i < m; ++i) {
             quantizeActs(x + i * k, k, acts.data() + i * (k / 32));
@@ -402,7 +439,7 @@ void dotKernelMatmul(const float* x, std::int64_t m, DType type, const void* w, 
         for (std::int64_t i = 0; i < m; ++i) rows[std::size_t(i)] = x + i * k;
     }
     const auto* base = static_cast<const u8*>(w);
-#pragma omp parallel for schedule(static) num_threads(threadCount()) if (n * k > (1 << 16))
+#pragma omp parallel for schedule(dynamic, 16) num_threads(threadCount()) if (n * k > (1 << 16))
     for (std::int64_t r = 0; r < n; ++r)
         for (std::int64_t i = 0; i < m; ++i)
             y[i * n + r] = dot(base + r * rowBytes, rows[std::size_t(i)], k);

@@ -1,8 +1,8 @@
 #include "ModelFile.h"
 
+#include "BlockQuant.h"
 #include "GgufReader.h"
 #include "Llama2cReader.h"
-#include "BlockQuant.h"
 #include "SafetensorsReader.h"
 
 #include <cstring>
@@ -109,6 +109,12 @@ std::uint64_t ModelFile::fileBytes() const {
     std::uint64_t n = 0;
     for (const auto& f : m_raw.files) n += f->size();
     return n;
+}
+
+bool ModelFile::lockInMemory() const {
+    bool all = true;
+    for (const auto& f : m_raw.files) all = f->lockInMemory() && all;
+    return all;
 }
 
 } // namespace llmlab

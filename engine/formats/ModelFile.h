@@ -39,6 +39,8 @@ public:
     /// A tokenizer file found beside the model (tokenizer.json, tok512.bin), or empty; GGUF
     /// files carry their vocabulary in the metadata instead (tokenizer.ggml.*).
     const std::string& tokenizerPath() const { return m_raw.tokenizerPath; }
+    /// MappedFile::lockInMemory for every file of the model; false if any is refused.
+    bool lockInMemory() const;
     /// Total bytes of the mapped files.
     std::uint64_t fileBytes() const;
 

@@ -4,7 +4,7 @@
 // docs/BENCHMARKS.md; never used by the tests.
 //
 // usage: node scripts/bench/llamacpp.mjs MODEL.gguf [--prompt 128] [--decode 64] [--threads 2]
-//                                              [--reps 5]
+//                                              [--reps 5] [--mlock] [--no-mmap]
 // NODE_LLAMA_CPP_DIR: the folder npm installed node-llama-cpp into (scripts/bench/compare.sh
 // sets it up under build/peers).
 import path from "node:path";
@@ -29,7 +29,10 @@ const { getLlama, LlamaLogLevel } = await import(
 
 const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error,
                                maxThreads: threads });
-const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+// --mlock pins the mapped weights in RAM, --no-mmap reads them into memory: the same options
+// as `llmlab-cli bench`.
+const model = await llama.loadModel({ modelPath, gpuLayers: 0, useMlock: args.includes("--mlock"),
+                                      useMmap: !args.includes("--no-mmap") });
 const context = await model.createContext({ contextSize: 512, batchSize: 512, threads });
 const sequence = context.getSequence();
 
