@@ -179,21 +179,21 @@ void softmax(const float* x, const float* mask, float* out, std::int64_t n, std:
     }
 }
 
+// Attention per head as two small GEMMs on strided views of q, k, v (heads side by side in
+// a row): Eigen's kernels instead of a dot product per (query, key) pair. Threads take heads.
+using Strided = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
+
 void attnScores(const float* q, const float* k, float* scores, std::int64_t tq, std::int64_t tk,
                 int heads, int kvHeads, int headDim, float scale) {
     const int group = heads / kvHeads;
     const std::int64_t qw = std::int64_t(heads) * headDim, kw = std::int64_t(kvHeads) * headDim;
-#pragma omp parallel for collapse(2) num_threads(threadCount()) if (tq * tk * heads > 4096)
+#pragma omp parallel for num_threads(threadCount()) if (tq * tk * heads > 4096)
     for (int h = 0; h < heads; ++h) {
-        for (std::int64_t i = 0; i < tq; ++i) {
-            const float* qi = q + i * qw + std::int64_t(h) * headDim;
-            for (std::int64_t j = 0; j < tk; ++j) {
-                const float* kj = k + j * kw + std::int64_t(h / group) * headDim;
-                float dot = 0;
-                for (int d = 0; d < headDim; ++d) dot += qi[d] * kj[d];
-                scores[(std::int64_t(h) * tq + i) * tk + j] = dot * scale;
-            }
-        }
+        const Strided Q(q + std::int64_t(h) * headDim, tq, headDim, Eigen::OuterStride<>(qw));
+        const Strided K(k + std::int64_t(h / group) * headDim, tk, headDim,
+                        Eigen::OuterStride<>(kw));
+        Map S(scores + std::int64_t(h) * tq * tk, tq, tk);
+        S.noalias() = (Q * K.transpose()) * scale;
     }
 }
 
@@ -201,26 +201,28 @@ void attnValues(const float* probs, const float* v, float* out, std::int64_t tq,
                 int heads, int kvHeads, int headDim) {
     const int group = heads / kvHeads;
     const std::int64_t ow = std::int64_t(heads) * headDim, vw = std::int64_t(kvHeads) * headDim;
-#pragma omp parallel for collapse(2) num_threads(threadCount()) if (tq * tk * heads > 4096)
+    using StridedOut = Eigen::Map<RowMajor, 0, Eigen::OuterStride<>>;
+#pragma omp parallel for num_threads(threadCount()) if (tq * tk * heads > 4096)
     for (int h = 0; h < heads; ++h) {
-        for (std::int64_t i = 0; i < tq; ++i) {
-            float* o = out + i * ow + std::int64_t(h) * headDim;
-            std::fill(o, o + headDim, 0.0f);
-            const float* p = probs + (std::int64_t(h) * tq + i) * tk;
-            for (std::int64_t j = 0; j < tk; ++j) {
-                const float* vj = v + j * vw + std::int64_t(h / group) * headDim;
-                for (int d = 0; d < headDim; ++d) o[d] += p[j] * vj[d];
-            }
-        }
+        const ConstMap P(probs + std::int64_t(h) * tq * tk, tq, tk);
+        const Strided V(v + std::int64_t(h / group) * headDim, tk, headDim,
+                        Eigen::OuterStride<>(vw));
+        StridedOut O(out + std::int64_t(h) * headDim, tq, headDim, Eigen::OuterStride<>(ow));
+        if (tk == 0)
+            O.setZero();
+        else
+            O.noalias() = P * V;
     }
 }
 
 void silu(const float* x, float* out, std::int64_t n) {
+#pragma omp parallel for num_threads(threadCount()) if (n > kParallelThreshold)
     for (std::int64_t i = 0; i < n; ++i) out[i] = x[i] / (1.0f + std::exp(-x[i]));
 }
 
 void gelu(const float* x, float* out, std::int64_t n) {
     const float c = 0.7978845608028654f; // sqrt(2/pi)
+#pragma omp parallel for num_threads(threadCount()) if (n > kParallelThreshold)
     for (std::int64_t i = 0; i < n; ++i) {
         const float v = x[i];
         out[i] = 0.5f * v * (1.0f + std::tanh(c * (v + 0.044715f * v * v * v)));
@@ -232,6 +234,7 @@ void relu(const float* x, float* out, std::int64_t n) {
 }
 
 void swiglu(const float* gate, const float* up, float* out, std::int64_t n) {
+#pragma omp parallel for num_threads(threadCount()) if (n > kParallelThreshold)
     for (std::int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
