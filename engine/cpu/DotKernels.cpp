@@ -31,7 +31,7 @@ struct ActBlock {
 // Q4_K's minimums. Coarser than ActBlock (one scale for 8x the values), as llama.cpp's Q8_K.
 struct ActSuper {
     float d;
-    std::int32_t sums[8]; ///< Σ q per 32 values
+    std::int16_t sums[8]; ///< Σ q per 32 values (|Σ| <= 32·127 fits)
     std::int8_t q[256];
 };
 
@@ -44,11 +44,12 @@ void quantizeActsSuper(const float* x, std::int64_t k, ActSuper* out) {
         a.d = amax / 127.0f;
         const float id = amax > 0 ? 127.0f / amax : 0.0f;
         for (int g = 0; g < 8; ++g) {
-            a.sums[g] = 0;
+            int sum = 0;
             for (int i = 32 * g; i < 32 * g + 32; ++i) {
                 a.q[i] = std::int8_t(std::nearbyint(v[i] * id));
-                a.sums[g] += a.q[i];
+                sum += a.q[i];
             }
+            a.sums[g] = std::int16_t(sum);
         }
     }
 }
@@ -289,17 +290,33 @@ float avxQ4_0(const u8* w, const void* act, std::int64_t k) {
     return hsum(acc);
 }
 
+// The 8 scales and 8 minimums of a Q4_K block as 16 bytes (scales, then minimums), unpacked
+// from the 12 packed bytes with word operations (the layout of scalesMinsK4).
+__m128i scalesMinsK4x(const u8* p) {
+    std::uint32_t w[3];
+    std::memcpy(w, p, 12);
+    const std::uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x03030303;
+    const std::uint32_t sc0 = w[0] & low6, mn0 = w[1] & low6;
+    const std::uint32_t sc1 = (w[2] & low4) | (((w[0] >> 6) & top2) << 4);
+    const std::uint32_t mn1 = ((w[2] >> 4) & low4) | (((w[1] >> 6) & top2) << 4);
+    return _mm_set_epi32(int(mn1), int(mn0), int(sc1), int(sc0));
+}
+
 float avxQ4_K(const u8* w, const void* act, std::int64_t k) {
     const auto* a = static_cast<const ActSuper*>(act);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     __m256 acc = _mm256_setzero_ps();
-    float minTerm = 0;
+    __m128 minAcc = _mm_setzero_ps();
     for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 144, ++a) {
-        u8 sc[8], mn[8];
-        scalesMinsK4(w + 4, sc, mn);
-        std::int32_t mins = 0;
-        for (int g = 0; g < 8; ++g) mins += mn[g] * a->sums[g];
-        minTerm += halfAt(w + 2) * a->d * float(mins);
+        const __m128i packed = scalesMinsK4x(w + 4);
+        // Σ m_g · (Σ x over group g), 8 int16 products summed in pairs.
+        const __m128i mins16 = _mm_cvtepu8_epi16(_mm_srli_si128(packed, 8));
+        const __m128i minDots =
+            _mm_madd_epi16(mins16, _mm_loadu_si128(reinterpret_cast<const __m128i*>(a->sums)));
+        minAcc = _mm_fmadd_ps(_mm_set1_ps(halfAt(w + 2) * a->d), _mm_cvtepi32_ps(minDots), minAcc);
+        const __m256i scales = _mm256_cvtepu8_epi16(packed); // 16 lanes; the first 8 are scales
+        alignas(32) std::int16_t sc[16];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(sc), scales);
         // Σ sc_g · q·x over the super-block in int32: q·x pairs ≤ 2·15·127, times sc ≤ 63.
         __m256i sum = _mm256_setzero_si256();
         for (int pair = 0; pair < 4; ++pair) {
@@ -316,7 +333,9 @@ float avxQ4_K(const u8* w, const void* act, std::int64_t k) {
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(halfAt(w) * a->d), _mm256_cvtepi32_ps(sum), acc);
     }
-    return hsum(acc) - minTerm;
+    __m128 m = _mm_add_ps(minAcc, _mm_movehl_ps(minAcc, minAcc));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    return hsum(acc) - _mm_cvtss_f32(m);
 }
 
 float avxQ6_K(const u8* w, const void* act, std::int64_t k) {
@@ -439,7 +458,7 @@ void dotKernelMatmul(const float* x, std::int64_t m, DType type, const void* w, 
         for (std::int64_t i = 0; i < m; ++i) rows[std::size_t(i)] = x + i * k;
     }
     const auto* base = static_cast<const u8*>(w);
-#pragma omp parallel for schedule(dynamic, 16) num_threads(threadCount()) if (n * k > (1 << 16))
+#pragma omp parallel for schedule(static) num_threads(threadCount()) if (n * k > (1 << 16))
     for (std::int64_t r = 0; r < n; ++r)
         for (std::int64_t i = 0; i < m; ++i)
             y[i * n + r] = dot(base + r * rowBytes, rows[std::size_t(i)], k);
