@@ -5,11 +5,18 @@
 #include "Half.h"
 #include "Tensor.h"
 #include "TestSupport.h"
+#include "cpu/CpuBackend.h"
 #include "cpu/CpuOps.h"
 #include "cpu/DotKernels.h"
 #include "cpu/PackedMatmul.h"
 #include "formats/BlockQuant.h"
+#include "formats/ModelFile.h"
+#include "model/BenchModel.h"
+#include "model/Generator.h"
+#include "model/LanguageModel.h"
+#include "tokenizers/Tokenizer.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
@@ -171,6 +178,48 @@ private slots:
                 QVERIFY2(e < 1e-4, qPrintable(QString("%1: %2").arg(dtypeName(t).data()).arg(e)));
             }
         }
+    }
+
+    void benchModelsAreRealModels() {
+        // The benchmark files must be models any GGUF reader takes: a small shape with the
+        // real vocabulary, read back, tokenized and run, in F32 and in Q4_K.
+        LLMLAB_REQUIRE_FIXTURE("llama.cpp-vocab/ggml-vocab-llama-spm.gguf", vocab);
+        QTemporaryDir dir;
+        const BenchShape shape{"small", 256, 2, 4, 2, 512, 32000, 128};
+        std::vector<float> f32Logits;
+        for (DType t : {DType::F32, DType::Q4_K}) {
+            const std::string path = (dir.path() + "/small.gguf").toStdString();
+            std::string error;
+            QVERIFY2(writeBenchModel(shape, t, vocab, path, 7, &error), error.c_str());
+            auto model = std::shared_ptr<const ModelFile>(ModelFile::open(path, &error));
+            QVERIFY2(model, error.c_str());
+            const ModelSpec& s = model->spec();
+            QCOMPARE(s.width, 256);
+            QCOMPARE(s.layers, 2);
+            QCOMPARE(s.kvHeads, 2);
+            QCOMPARE(s.ffnWidth, 512);
+            QCOMPARE(s.totalParams, shape.parameters());
+            QCOMPARE(model->tensor("blk.1.ffn_down.weight").dtype(), t);
+            const std::vector<std::int32_t> ids = tokenizerFor(*model).encode("Once upon a time");
+            QVERIFY(ids.size() >= 4);
+            CpuBackend backend;
+            InferenceSession session(model, backend, 16);
+            const std::vector<float> logits = session.prefillLast(ids);
+            QCOMPARE(logits.size(), std::size_t(32000));
+            for (float v : logits) QVERIFY(std::isfinite(v));
+            if (t == DType::F32) {
+                f32Logits = logits;
+            } else { // the same random weights, quantized: close to the F32 model's logits
+                const double e = nmse(logits, f32Logits);
+                QVERIFY2(e < 0.05, qPrintable(QString::number(e)));
+            }
+        }
+        std::string error;
+        BenchShape wrong = shape;
+        wrong.vocab = 100;
+        QVERIFY(!writeBenchModel(wrong, DType::F32, vocab, dir.path().toStdString() + "/x.gguf", 1,
+                                 &error));
+        QVERIFY2(error.find("100 tokens") != std::string::npos, error.c_str());
     }
 
     void reportsWhetherVectorCodeRuns() {

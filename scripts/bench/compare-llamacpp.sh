@@ -10,7 +10,9 @@
 #
 # Not part of the tests. Installs node-llama-cpp 3.21.1 from npm into build/peers the first
 # time; the models take ~9 GB under build/bench-models. Run it on an idle machine.
-# Environment: SHAPES, TYPES (subsets), MODELS_DIR, NODE_LLAMA_CPP_DIR, LLMLAB_FIXTURES_DIR.
+# Environment: SHAPES, TYPES, MODES (subsets), MODELS_DIR, NODE_LLAMA_CPP_DIR,
+# LLMLAB_FIXTURES_DIR; LLAMA_CPU_VARIANT=haswell (say) keeps only that one of the CPU builds
+# llama.cpp picks from at run time (in a copy of the package), e.g. to compare AVX2 with AVX2.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 models=${MODELS_DIR:-build/bench-models}
@@ -27,6 +29,16 @@ if [ ! -d "$peers/node_modules/node-llama-cpp" ]; then
     (cd "$peers" && npm i -E --no-audit --no-fund node-llama-cpp@3.21.1 >&2)
 fi
 mkdir -p "$models"
+if [ -n "${LLAMA_CPU_VARIANT:-}" ]; then
+    variant_dir="$peers-$LLAMA_CPU_VARIANT"
+    if [ ! -d "$variant_dir" ]; then
+        cp -r "$peers" "$variant_dir"
+        for lib in "$variant_dir"/node_modules/@node-llama-cpp/linux-x64/bins/*/libggml-cpu-*.so; do
+            [ "$(basename "$lib")" = "libggml-cpu-$LLAMA_CPU_VARIANT.so" ] || rm "$lib"
+        done
+    fi
+    peers=$variant_dir
+fi
 
 rate() { sed -nE 's/.*: ([0-9.]+) tokens\/s$/\1/p'; }
 field() { node -e "console.log(JSON.parse(process.argv[1])['$1'].toFixed(1))" "$2"; }
