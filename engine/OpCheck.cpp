@@ -136,19 +136,9 @@ NodeId addPositions(OpGraph& g, std::mt19937_64& rng, std::int64_t tokens) {
 
 /// The shape given by all of a case's dims (rank 1 to 4).
 Shape shapeOf(const OpCase& c) {
-    const auto& d = c.dims;
-    switch (d.size()) {
-    case 1:
-        return Shape{d[0]};
-    case 2:
-        return Shape{d[0], d[1]};
-    case 3:
-        return Shape{d[0], d[1], d[2]};
-    case 4:
-        return Shape{d[0], d[1], d[2], d[3]};
-    default:
+    if (c.dims.empty() || c.dims.size() > 4)
         throw std::invalid_argument("op case '" + c.label() + "' needs 1 to 4 dimensions");
-    }
+    return Shape::fromDims(c.dims);
 }
 
 NodeId addInts(OpGraph& g, std::mt19937_64& rng, const std::string& name, std::int64_t count,

@@ -4,12 +4,17 @@
 
 namespace llmlab {
 
-Shape::Shape(std::initializer_list<std::int64_t> dims) {
+Shape::Shape(std::initializer_list<std::int64_t> dims)
+    : Shape(fromDims(std::span<const std::int64_t>(dims.begin(), dims.size()))) {}
+
+Shape Shape::fromDims(std::span<const std::int64_t> dims) {
     if (dims.size() > std::size_t(kMaxRank)) throw std::invalid_argument("shape rank above 4");
+    Shape s;
     for (std::int64_t d : dims) {
         if (d < 0) throw std::invalid_argument("negative dimension in shape");
-        m_dims[std::size_t(m_rank++)] = d;
+        s.m_dims[std::size_t(s.m_rank++)] = d;
     }
+    return s;
 }
 
 std::int64_t Shape::numel() const {

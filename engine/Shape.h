@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 
 namespace llmlab {
@@ -14,6 +15,8 @@ public:
 
     Shape() = default;
     Shape(std::initializer_list<std::int64_t> dims);
+    /// From a run of dims (rank 0..4); throws std::invalid_argument like the list form.
+    static Shape fromDims(std::span<const std::int64_t> dims);
 
     int rank() const { return m_rank; }
     std::int64_t dim(int i) const { return m_dims[std::size_t(i)]; }

@@ -35,14 +35,20 @@ struct ActSuper {
     std::int8_t q[256];
 };
 
+// The scale of n values rounded to 8 bits, max|v| / 127, and its inverse (0 for all zeros).
+float int8Scale(const float* v, int n, float* inverse) {
+    float amax = 0;
+    for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(v[i]));
+    *inverse = amax > 0 ? 127.0f / amax : 0.0f;
+    return amax / 127.0f;
+}
+
 void quantizeActsSuper(const float* x, std::int64_t k, ActSuper* out) {
     for (std::int64_t b = 0; b < k / 256; ++b) {
         const float* v = x + 256 * b;
-        float amax = 0;
-        for (int i = 0; i < 256; ++i) amax = std::max(amax, std::fabs(v[i]));
         ActSuper& a = out[b];
-        a.d = amax / 127.0f;
-        const float id = amax > 0 ? 127.0f / amax : 0.0f;
+        float id;
+        a.d = int8Scale(v, 256, &id);
         for (int g = 0; g < 8; ++g) {
             int sum = 0;
             for (int i = 32 * g; i < 32 * g + 32; ++i) {
@@ -61,11 +67,9 @@ bool usesSuperBlocks(DType t) {
 void quantizeActs(const float* x, std::int64_t k, ActBlock* out) {
     for (std::int64_t b = 0; b < k / 32; ++b) {
         const float* v = x + 32 * b;
-        float amax = 0;
-        for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
         ActBlock& a = out[b];
-        a.d = amax / 127.0f;
-        const float id = amax > 0 ? 127.0f / amax : 0.0f;
+        float id;
+        a.d = int8Scale(v, 32, &id);
         for (int i = 0; i < 32; ++i) a.q[i] = std::int8_t(std::nearbyint(v[i] * id));
     }
 }

@@ -16,18 +16,7 @@ Shape checkedShape(const std::string& where, const std::vector<std::int64_t>& d)
             throw FormatError(where + " has dimensions whose product overflows 64 bits");
         n *= x;
     }
-    switch (d.size()) {
-    case 0:
-        return Shape{};
-    case 1:
-        return Shape{d[0]};
-    case 2:
-        return Shape{d[0], d[1]};
-    case 3:
-        return Shape{d[0], d[1], d[2]};
-    default:
-        return Shape{d[0], d[1], d[2], d[3]};
-    }
+    return Shape::fromDims(d);
 }
 
 void checkTensorRanges(const MappedFile& file, int fileIndex, const std::vector<TensorInfo>& ts) {

@@ -32,7 +32,7 @@ mkdir -p "$models"
 if [ -n "${LLAMA_CPU_VARIANT:-}" ]; then
     variant_dir="$peers-$LLAMA_CPU_VARIANT"
     if [ ! -d "$variant_dir" ]; then
-        cp -r "$peers" "$variant_dir"
+        cp -rL "$peers" "$variant_dir" # -L: build/peers may be a link
         for lib in "$variant_dir"/node_modules/@node-llama-cpp/linux-x64/bins/*/libggml-cpu-*.so; do
             [ "$(basename "$lib")" = "libggml-cpu-$LLAMA_CPU_VARIANT.so" ] || rm "$lib"
         done
