@@ -3,10 +3,12 @@
 // once, straight from the mapped file, and nothing is widened to a buffer: decoding is bound by
 // how fast the weights stream from memory, so bytes read per token is what counts.
 //
-// For quantized weights x is first quantized to 8 bits per block of 32 (one float scale each),
-// and blocks multiply in integers: per block, Σ w_q·x_q scaled by both scales — the way the
-// block formats are meant to be used. The error this adds is that of 8-bit x (relative ~1e-3 per
-// dot), far below the weights' own quantization error.
+// For quantized weights x is first quantized to 8 bits, with one float scale per 32 values for
+// Q8_0/Q4_0 and per 256-value super-block for Q4_K/Q6_K (as llama.cpp's Q8_K: coarser where x
+// has outliers, but a super-block's integer sums then add up before one float multiply), and
+// blocks multiply in integers: Σ w_q·x_q scaled by both scales — the way the block formats are
+// meant to be used. The error this adds is that of 8-bit x (relative ~1e-3 per dot), far below
+// the weights' own quantization error. x never reaches -128, which the AVX2 sign trick needs.
 #pragma once
 
 #include "DType.h"
