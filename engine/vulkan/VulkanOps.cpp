@@ -110,6 +110,10 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
                 plan.push = bytesOf(push);
                 const std::uint32_t x = std::clamp<std::uint32_t>(push.n, 1, cfg.maxGroupsX);
                 plan.groups = {x, ceilDiv(push.n, x), 1};
+                if (plan.groups[1] > cfg.maxGroupsY)
+                    throw std::runtime_error("Vulkan: matmul '" + n.name + "' " +
+                                             n.shape.toString() +
+                                             " needs more workgroups than the device allows");
                 plan.empty = count == 0;
                 break;
             }
