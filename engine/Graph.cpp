@@ -113,6 +113,21 @@ NodeId Graph::input(const std::string& name, const Shape& shape, DType dtype) {
     return push(std::move(n));
 }
 
+bool Graph::readOnlyAsWeight(NodeId id) const {
+    bool read = false;
+    for (const Node& n : m_nodes) {
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+            if (n.inputs[k] != id) continue;
+            const bool weight = n.op == OpKind::MatMul && k == 1 && n.params.transB &&
+                                !n.params.transA && n.inputs[0] != id;
+            const bool table = n.op == OpKind::Embedding && k == 0;
+            if (!weight && !table) return false;
+            read = true;
+        }
+    }
+    return read;
+}
+
 NodeId Graph::constant(const std::string& name, Tensor value) {
     if (value.empty()) fail("constant '" + name + "' is empty");
     Node n;

@@ -166,6 +166,10 @@ public:
 
     const Node& node(NodeId id) const { return m_nodes.at(std::size_t(id)); }
     const std::vector<Node>& nodes() const { return m_nodes; }
+    /// True when `id` has readers and every one reads it as a weight matrix: the w of a matmul
+    /// x·wᵀ, or the table of an embedding. Such a constant can stay in its file's packed type
+    /// on a backend that multiplies and gathers from packed rows.
+    bool readOnlyAsWeight(NodeId id) const;
     std::size_t size() const { return m_nodes.size(); }
 
     /// For each node, the index of the last node that reads it (itself when none does).

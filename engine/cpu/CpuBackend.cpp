@@ -114,18 +114,10 @@ public:
     }
 
 private:
-    // True when every reader of constant `id` can take it packed: matmul's w in x w^T, or the
-    // table of an embedding.
+    // True when constant `id` can stay packed: its rows can be widened one by one and every
+    // reader takes it as a weight matrix.
     bool readsPackedOnly(NodeId id) const {
-        if (!cpu::canReadPackedRows(m_graph.node(id).constant)) return false;
-        for (const Node& n : m_graph.nodes())
-            for (std::size_t k = 0; k < n.inputs.size(); ++k) {
-                if (n.inputs[k] != id) continue;
-                const bool ok = (n.op == OpKind::MatMul && k == 1 && n.params.transB) ||
-                                (n.op == OpKind::Embedding && k == 0);
-                if (!ok) return false;
-            }
-        return true;
+        return cpu::canReadPackedRows(m_graph.node(id).constant) && m_graph.readOnlyAsWeight(id);
     }
 
     static bool profiling() {
@@ -177,8 +169,8 @@ private:
             const std::int64_t k = p.transA ? a.dim(0) : a.dim(1);
             if (p.transB && !p.transA && n.shape.dim(0) <= cpu::kDotKernelMaxRows) {
                 // Eigen's matrix-vector product runs on one thread; decoding wants both.
-                cpu::dotKernelMatmul(in(n, 0), n.shape.dim(0), DType::F32, in(n, 1),
-                                     n.shape.dim(1), k, out);
+                cpu::dotKernelMatmul(in(n, 0), n.shape.dim(0), DType::F32, in(n, 1), n.shape.dim(1),
+                                     k, out);
                 return;
             }
             if (p.transB && !p.transA && inNode(n, 1).op == OpKind::Constant) {

@@ -45,18 +45,7 @@ bool keepsPacked(const Graph& graph, NodeId id) {
     if (c.op != OpKind::Constant || packedWeightSuffix(c.constant.dtype()).empty() ||
         c.shape.rank() != 2 || dtypeStorageBytes(c.constant.dtype(), c.shape.dim(1)) <= 0)
         return false;
-    bool read = false;
-    for (const Node& n : graph.nodes()) {
-        for (std::size_t k = 0; k < n.inputs.size(); ++k) {
-            if (n.inputs[k] != id) continue;
-            const bool weight = n.op == OpKind::MatMul && k == 1 && n.params.transB &&
-                                !n.params.transA && n.inputs[0] != id;
-            const bool table = n.op == OpKind::Embedding && k == 0;
-            if (!weight && !table) return false;
-            read = true;
-        }
-    }
-    return read;
+    return graph.readOnlyAsWeight(id);
 }
 
 KernelConfig KernelConfig::forDevice(const VkPhysicalDeviceLimits& limits) {
