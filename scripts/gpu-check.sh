@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DLLMLAB_NATIVE=OFF -DLLMLAB_BUILD_GUI=OFF \
-    -DLLMLAB_BUILD_TESTS=OFF >/dev/null
+    -DLLMLAB_BUILD_TESTS=OFF -DLLMLAB_MPI=OFF >/dev/null
 cmake --build build-gpu -j"$(nproc)" --target llmlab-cli
 grep -qx '/.gl/' .git/info/exclude 2>/dev/null || echo '/.gl/' >> .git/info/exclude
 mkdir -p .gl /tmp/amd64/partial

@@ -10,6 +10,7 @@ packages=(
     libeigen3-dev nlohmann-json3-dev libpcre2-dev libicu-dev
     libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
     libgl-dev xvfb xauth
+    libopenmpi-dev openmpi-bin
 )
 
 missing=()

@@ -26,3 +26,15 @@ add_dependencies(tst_training llmlab-cli)
 llmlab_add_test(tst_golden SOURCES tst_golden.cpp LIBS nlohmann_json::nlohmann_json TIMEOUT 600)
 llmlab_add_test(tst_gpt2 SOURCES tst_gpt2.cpp)
 llmlab_add_test(tst_sampling SOURCES tst_sampling.cpp)
+
+# Loss landscapes: directions, grids, cache and resume, slices, a grokking run's landscape.
+llmlab_add_test(tst_landscape SOURCES tst_landscape.cpp TIMEOUT 600)
+# The CLI: slices from 4 processes (and 4 MPI ranks when built with Open MPI) merge to exactly
+# the CSV one process writes.
+add_test(NAME landscape_slices
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/landscape_slices.sh $<TARGET_FILE:llmlab-cli>
+            ${CMAKE_BINARY_DIR}/test-landscape)
+set_tests_properties(landscape_slices PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 300)
+if(LLMLAB_CLI_HAS_MPI)
+    set_property(TEST landscape_slices APPEND PROPERTY ENVIRONMENT "LLMLAB_EXPECT_MPI=1")
+endif()

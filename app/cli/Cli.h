@@ -16,6 +16,10 @@ int tokenize(const Args& args);
 int run(const Args& args);
 int inspect(const Args& args);
 int models(const Args& args);
+int landscape(const Args& args);
+int landscapeMerge(const Args& args);
+/// `bench landscape`: grid points per second of the toy model.
+int benchLandscape(const Args& args);
 
 /// The value after `--name` (or `--name=value`), or `fallback`.
 std::string option(const Args& args, const std::string& name, const std::string& fallback = "");

@@ -174,6 +174,7 @@ int bench(const Args& args) {
     if (what == "train") return benchTrain(args);
     if (what == "decode" || what == "prompt") return benchModel(args, what == "decode");
     if (what == "make-model") return benchMakeModel(args);
+    if (what == "landscape") return benchLandscape(args);
     std::fprintf(
         stderr,
         "llmlab-cli bench: say what to measure: ops, train, decode, prompt (or make-model)\n");

@@ -21,6 +21,8 @@ commands:
                                tokens/s decoding through the KV cache / of one prompt batch;
                                --mlock pins the mapped weights in RAM first,
                                --no-mmap reads them into memory instead of mapping
+  bench landscape [--preset nanda|quick] [--grid N] [--split val|train|both]
+                               grid points/s of a landscape of the toy model
   bench make-model --shape stories110m|tinyllama --type F32|F16|BF16|Q8_0|Q4_0|Q4_K|Q6_K
         --vocab VOCAB.gguf --out FILE.gguf [--seed N]
                                a random-weight llama GGUF at a real model's shape, with the
@@ -35,6 +37,17 @@ commands:
         [--checkpoint-every N] [--backend cpu|vulkan] [--out DIR]
         [--resume DIR] [--until-grokked] [--export FILE.gguf|FOLDER]
                                train a toy transformer on a modular-arithmetic task
+  landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
+        [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
+        [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]
+        [--no-sharpness] [--out FILE.csv] [--backend cpu|vulkan] [--quiet]
+                               the loss around a run's weights on a grid (a line for
+                               --directions line: init -> final by default), with the
+                               training path projected on it; cached in RUN/landscapes,
+                               resumed after a stop; --slice computes every N-th row from
+                               the K-th, --mpi splits the grid across mpirun's ranks
+  landscape-merge OUT.csv SLICE.csv [SLICE.csv ...]
+                               joins slices into the CSV one process would write
   inspect PATH [--json] [--tensors] [--stats NAME [--bins N]]
                                a model's anatomy, parameter share and tensor table;
                                --tensors the table only, --stats one tensor's statistics
@@ -88,7 +101,8 @@ int main(int argc, char** argv) {
     const Args args(argv + 2, argv + argc);
     const std::map<std::string, int (*)(const Args&)> commands = {
         {"devices", devices},   {"bench", bench}, {"check", check},     {"train", train},
-        {"tokenize", tokenize}, {"run", run},     {"inspect", inspect}, {"models", models}};
+        {"tokenize", tokenize}, {"run", run},     {"inspect", inspect}, {"models", models},
+        {"landscape", landscape}, {"landscape-merge", landscapeMerge}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
         return 0;

@@ -148,18 +148,82 @@ std::string RunStore::checkpointPath() const {
     return m_dir + "/checkpoint.safetensors";
 }
 
-void RunStore::writeCheckpoint(const Checkpoint& c) const {
+namespace {
+
+void writeParams(const std::string& path, const char* format, std::int64_t step,
+                 const double* seconds, std::initializer_list<const ToyParams*> sets) {
     SafetensorsWriter w;
-    w.addMetadata("format", "llmlab-checkpoint");
-    w.addMetadata("step", std::to_string(c.step));
-    w.addMetadata("seconds", std::to_string(c.seconds));
-    for (const ToyParams* set : {&c.params, &c.state})
+    w.addMetadata("format", format);
+    w.addMetadata("step", std::to_string(step));
+    if (seconds) w.addMetadata("seconds", std::to_string(*seconds));
+    for (const ToyParams* set : sets)
         for (const auto& [name, values] : set->values)
             w.addTensor(name, DType::F32, set->shapes.at(name), values.data());
-    const std::string tmp = checkpointPath() + ".tmp";
+    const std::string tmp = path + ".tmp";
     std::string error;
     if (!w.write(tmp, &error)) throw std::runtime_error(error);
-    renameInto(tmp, checkpointPath());
+    renameInto(tmp, path);
+}
+
+// The F32 tensors of a params file, with its "step" metadata.
+RawModel readParams(const std::string& path, std::shared_ptr<const MappedFile>* keep) {
+    std::string error;
+    auto file = MappedFile::open(path, &error);
+    if (!file) throw std::runtime_error(error);
+    RawModel raw;
+    readSafetensors(file, 0, raw);
+    const MetaValue* step = raw.metadata.find("safetensors.step");
+    if (!step || !step->asString())
+        throw std::runtime_error(path + ": not an llmlab checkpoint (no step)");
+    for (const TensorInfo& t : raw.tensors)
+        if (t.dtype != DType::F32)
+            throw std::runtime_error(path + ": tensor '" + t.sourceName + "' is not F32");
+    *keep = file;
+    return raw;
+}
+
+} // namespace
+
+void RunStore::writeCheckpoint(const Checkpoint& c) const {
+    writeParams(checkpointPath(), "llmlab-checkpoint", c.step, &c.seconds, {&c.params, &c.state});
+}
+
+std::string RunStore::snapshotPath(std::int64_t step) const {
+    char name[48];
+    std::snprintf(name, sizeof name, "/history/step-%08lld.safetensors", (long long)step);
+    return m_dir + name;
+}
+
+void RunStore::writeSnapshot(std::int64_t step, const ToyParams& params) const {
+    fs::create_directories(m_dir + "/history");
+    writeParams(snapshotPath(step), "llmlab-snapshot", step, nullptr, {&params});
+}
+
+std::vector<std::int64_t> RunStore::snapshotSteps() const {
+    std::vector<std::int64_t> steps;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(m_dir + "/history", ec)) {
+        const std::string name = entry.path().filename().string();
+        long long step = -1;
+        char tail[32] = {};
+        if (std::sscanf(name.c_str(), "step-%lld.%31s", &step, tail) == 2 && step >= 0 &&
+            std::string(tail) == "safetensors")
+            steps.push_back(step);
+    }
+    std::sort(steps.begin(), steps.end());
+    return steps;
+}
+
+ToyParams RunStore::loadSnapshot(std::int64_t step) const {
+    std::shared_ptr<const MappedFile> file;
+    const RawModel raw = readParams(snapshotPath(step), &file);
+    ToyParams p;
+    for (const TensorInfo& t : raw.tensors) {
+        const auto* v = reinterpret_cast<const float*>(file->data() + t.offset);
+        p.shapes[t.sourceName] = t.shape;
+        p.values[t.sourceName].assign(v, v + t.shape.numel());
+    }
+    return p;
 }
 
 bool RunStore::hasCheckpoint() const {
@@ -167,22 +231,14 @@ bool RunStore::hasCheckpoint() const {
 }
 
 Checkpoint RunStore::loadCheckpoint() const {
-    std::string error;
-    auto file = MappedFile::open(checkpointPath(), &error);
-    if (!file) throw std::runtime_error(error);
-    RawModel raw;
-    readSafetensors(file, 0, raw);
+    std::shared_ptr<const MappedFile> file;
+    const RawModel raw = readParams(checkpointPath(), &file);
     Checkpoint c;
     const MetaValue* step = raw.metadata.find("safetensors.step");
     const MetaValue* seconds = raw.metadata.find("safetensors.seconds");
-    if (!step || !step->asString())
-        throw std::runtime_error(checkpointPath() + ": not an llmlab checkpoint (no step)");
     c.step = std::stoll(*step->asString());
     c.seconds = seconds && seconds->asString() ? std::stod(*seconds->asString()) : 0.0;
     for (const TensorInfo& t : raw.tensors) {
-        if (t.dtype != DType::F32)
-            throw std::runtime_error(checkpointPath() + ": tensor '" + t.sourceName +
-                                     "' is not F32");
         const auto* p = reinterpret_cast<const float*>(file->data() + t.offset);
         ToyParams& set =
             t.sourceName.find('.') != std::string::npos &&

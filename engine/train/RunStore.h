@@ -53,6 +53,15 @@ public:
     Checkpoint loadCheckpoint() const;
     std::string checkpointPath() const;
 
+    /// The weights along the run, kept for landscapes and trajectories: a params-only file
+    /// history/step-NNNNNNNN.safetensors at the start, at each checkpoint, when the run first
+    /// memorises and when it groks.
+    void writeSnapshot(std::int64_t step, const ToyParams& params) const;
+    /// The steps with a snapshot, ascending.
+    std::vector<std::int64_t> snapshotSteps() const;
+    ToyParams loadSnapshot(std::int64_t step) const;
+    std::string snapshotPath(std::int64_t step) const;
+
     /// Where the app keeps its runs: $LLMLAB_RUNS_DIR, else ~/.local/share/llmlab/runs.
     static std::string defaultRunsRoot();
     /// Every run folder under `root`, oldest first; broken ones are skipped.

@@ -34,15 +34,21 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
             store->create(config);
         }
     }
+    // Each checkpoint also leaves a params-only snapshot in the run's history (the trajectory
+    // a loss landscape draws), as do the first memorised and grokked evaluations.
     auto checkpoint = [&] {
-        if (store)
-            store->writeCheckpoint({trainer.step(), trainer.trainSeconds(), trainer.parameters(),
-                                    trainer.optimizerState()});
+        if (!store) return;
+        const ToyParams params = trainer.parameters();
+        store->writeSnapshot(trainer.step(), params);
+        store->writeCheckpoint(
+            {trainer.step(), trainer.trainSeconds(), params, trainer.optimizerState()});
     };
     auto evaluate = [&] {
         TrainMetrics m = trainer.evaluate();
-        if (s.memorisedStep < 0 && m.trainAcc >= 0.99) s.memorisedStep = m.step;
-        if (s.grokkedStep < 0 && m.valAcc >= 0.99) s.grokkedStep = m.step;
+        bool milestone = m.step == 0;
+        if (s.memorisedStep < 0 && m.trainAcc >= 0.99) s.memorisedStep = m.step, milestone = true;
+        if (s.grokkedStep < 0 && m.valAcc >= 0.99) s.grokkedStep = m.step, milestone = true;
+        if (store && milestone) store->writeSnapshot(m.step, trainer.parameters());
         if (store) store->appendMetrics(m);
         if (options.onMetrics) options.onMetrics(m);
         if (options.onSnapshot) options.onSnapshot(trainer);
