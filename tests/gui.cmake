@@ -9,3 +9,5 @@ llmlab_add_test(tst_prompt_views SOURCES tst_prompt_views.cpp LIBS llmlab_gui ll
                 LABELS gui)
 llmlab_add_test(tst_model_browser SOURCES tst_model_browser.cpp LIBS llmlab_gui llmlab_views
                 Qt6::Svg LABELS gui)
+llmlab_add_test(tst_landscape_views SOURCES tst_landscape_views.cpp LIBS llmlab_gui llmlab_views
+                Qt6::Svg LABELS gui TIMEOUT 600)

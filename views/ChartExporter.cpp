@@ -6,6 +6,8 @@
 #include <QSvgGenerator>
 #include <QTextStream>
 
+#include <cmath>
+
 #include <qcustomplot.h>
 
 namespace llmlab::views {
@@ -59,6 +61,21 @@ QString graphsCsv(QCustomPlot& plot) {
             }
         }
         out += cells.join(QLatin1Char(',')) + QLatin1Char('\n');
+    }
+    return out;
+}
+
+// A parametric curve in its own order: "<name>: x,<name>: y", one row per point (the NaN
+// breaks between its pieces are left out).
+QString curveCsv(const QCPCurve& curve) {
+    const QString name = curve.name().isEmpty() ? QStringLiteral("curve") : curve.name();
+    QString out = csvField(name + QStringLiteral(": ") + axisLabel(curve.keyAxis(), "x")) +
+                  QLatin1Char(',') +
+                  csvField(name + QStringLiteral(": ") + axisLabel(curve.valueAxis(), "y")) +
+                  QLatin1Char('\n');
+    for (auto it = curve.data()->constBegin(); it != curve.data()->constEnd(); ++it) {
+        if (std::isnan(it->key) || std::isnan(it->value)) continue;
+        out += number(it->key) + QLatin1Char(',') + number(it->value) + QLatin1Char('\n');
     }
     return out;
 }
@@ -173,6 +190,8 @@ QString plotToCsv(QCustomPlot& plot) {
     for (int i = 0; i < plot.plottableCount(); ++i) {
         if (auto* map = qobject_cast<QCPColorMap*>(plot.plottable(i)))
             sections << colorMapCsv(*map);
+        if (auto* curve = qobject_cast<QCPCurve*>(plot.plottable(i)))
+            if (curve->property("llmlabCsv").toBool()) sections << curveCsv(*curve);
     }
     return sections.join(QLatin1Char('\n'));
 }

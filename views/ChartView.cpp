@@ -54,6 +54,8 @@ ChartView::~ChartView() = default;
 
 void ChartView::clear() {
     m_plot->clearGraphs();
+    for (int i = m_plot->plottableCount() - 1; i >= 0; --i)
+        if (qobject_cast<QCPCurve*>(m_plot->plottable(i))) m_plot->removePlottable(i);
     if (m_colorMap) {
         m_plot->removePlottable(m_colorMap);
         m_colorMap = nullptr;
@@ -125,6 +127,30 @@ void ChartView::setSeriesData(int index, const SeriesData& data) {
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+int ChartView::addCurve(const SeriesData& data, const QColor& color, double width, bool markers,
+                        bool inCsv, bool inLegend) {
+    auto* curve = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
+    curve->setPen(QPen(color, width));
+    if (markers)
+        curve->setScatterStyle(
+            QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(color, 1.5), QBrush(Qt::white), 6));
+    const std::size_t n = std::min(data.keys.size(), data.values.size());
+    curve->setData(QVector<double>(data.keys.begin(), data.keys.begin() + n),
+                   QVector<double>(data.values.begin(), data.values.begin() + n));
+    curve->setName(data.name);
+    curve->setProperty("llmlabCsv", inCsv);
+    if (!inLegend) curve->removeFromLegend();
+    updateLegend();
+    return curveCount() - 1;
+}
+
+int ChartView::curveCount() const {
+    int n = 0;
+    for (int i = 0; i < m_plot->plottableCount(); ++i)
+        n += qobject_cast<QCPCurve*>(m_plot->plottable(i)) ? 1 : 0;
+    return n;
+}
+
 int ChartView::seriesCount() const {
     return m_plot->graphCount();
 }
@@ -133,12 +159,14 @@ void ChartView::setHeatmap(const HeatmapData& data) {
     if (!m_colorMap) {
         m_colorMap = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
         m_colorScale = new QCPColorScale(m_plot);
-        // Beside the axis rect, in the axis rect's row (row 1 when there is a title row).
-        const int row = m_plot->plotLayout()->rowCount() - 1;
+        // Beside the axis rect, in the axis rect's row (not the title's, not the legend's).
+        const int row = axisRectRow();
         m_plot->plotLayout()->addElement(row, 1, m_colorScale);
         m_colorScale->setType(QCPAxis::atRight);
         m_colorMap->setColorScale(m_colorScale);
-        m_colorMap->setGradient(QCPColorGradient::gpThermal);
+        QCPColorGradient gradient(QCPColorGradient::gpThermal);
+        gradient.setNanHandling(QCPColorGradient::nhTransparent); // cells not computed (yet)
+        m_colorMap->setGradient(gradient);
         m_colorMap->setInterpolate(false);
         // Keep the colour scale as tall as the plot area.
         auto* group = new QCPMarginGroup(m_plot);
@@ -156,8 +184,27 @@ void ChartView::setHeatmap(const HeatmapData& data) {
             m_colorMap->data()->setCell(ix, iy, i < data.values.size() ? data.values[i] : 0.0);
         }
     }
-    m_colorMap->rescaleDataRange(true);
+    if (m_colorLo < m_colorHi)
+        m_colorMap->setDataRange(QCPRange(m_colorLo, m_colorHi));
+    else
+        m_colorMap->rescaleDataRange(true);
     updateLegend();
+}
+
+void ChartView::setColorRange(double lo, double hi) {
+    m_colorLo = lo;
+    m_colorHi = hi;
+    if (!m_colorMap) return;
+    if (lo < hi)
+        m_colorMap->setDataRange(QCPRange(lo, hi));
+    else
+        m_colorMap->rescaleDataRange(true);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ChartView::colorRange(double* lo, double* hi) const {
+    *lo = m_colorMap ? m_colorMap->dataRange().lower : 0.0;
+    *hi = m_colorMap ? m_colorMap->dataRange().upper : 0.0;
 }
 
 bool ChartView::hasHeatmap() const {
@@ -213,12 +260,44 @@ void ChartView::showContextMenu(const QPoint& pos) {
     menu.exec(m_plot->mapToGlobal(pos));
 }
 
+int ChartView::axisRectRow() const {
+    QCPLayoutGrid* grid = m_plot->plotLayout();
+    for (int r = 0; r < grid->rowCount(); ++r)
+        if (grid->element(r, 0) == m_plot->axisRect()) return r;
+    return grid->rowCount() - 1;
+}
+
+void ChartView::setLegendBelow(bool below) {
+    if (below == m_legendBelow) return;
+    m_legendBelow = below;
+    QCPLegend* legend = m_plot->legend;
+    if (below) {
+        m_plot->axisRect()->insetLayout()->take(legend);
+        QCPLayoutGrid* grid = m_plot->plotLayout();
+        const int row = grid->rowCount();
+        grid->addElement(row, 0, legend);
+        grid->setRowStretchFactor(row, 0.001); // as tall as its entries, no more
+        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+        legend->setWrap(0);
+        legend->setBrush(Qt::NoBrush);
+        legend->setBorderPen(Qt::NoPen);
+        legend->setMargins(QMargins(4, 0, 4, 2));
+    } else {
+        m_plot->plotLayout()->take(legend);
+        m_plot->plotLayout()->simplify();
+        m_plot->axisRect()->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
+        legend->setBrush(QColor(255, 255, 255, 210));
+        legend->setBorderPen(QPen(Qt::black));
+    }
+    updateLegend();
+}
+
 void ChartView::updateLegend() {
     // A legend only helps once there is more than one curve to tell apart. Top right: falling
     // curves (losses) leave that corner empty.
-    const bool show = m_plot->graphCount() > 1;
+    const bool show = m_plot->legend->itemCount() > 1;
     m_plot->legend->setVisible(show);
-    if (show)
+    if (show && !m_legendBelow)
         m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
 }
 

@@ -37,9 +37,25 @@ public:
     void setSeriesData(int index, const SeriesData& data);
     int seriesCount() const;
 
+    /// A parametric curve drawn in the order given (a training path, an iso-line), unlike a
+    /// series, which is sorted by x; a NaN point breaks it. `inCsv` false leaves it out of the CSV
+    /// export (lines derived from data that is exported anyway), `inLegend` out of the legend.
+    int addCurve(const SeriesData& data, const QColor& color, double width = 1.5,
+                 bool markers = false, bool inCsv = true, bool inLegend = true);
+    int curveCount() const;
+
     /// Shows `data` as a colour map with a colour scale beside the axes (one heatmap per chart).
     void setHeatmap(const HeatmapData& data);
     bool hasHeatmap() const;
+    /// Fixes the colour scale to [lo, hi] (charts compared on one scale); lo >= hi fits the
+    /// colours to the data again.
+    void setColorRange(double lo, double hi);
+    /// The colour scale's range (0, 0 without a heatmap).
+    void colorRange(double* lo, double* hi) const;
+
+    /// Puts the legend in a strip under the plot, one row of entries, instead of inside the
+    /// axis rect, so it never covers data (dense charts: maps, paths).
+    void setLegendBelow(bool below);
 
     /// Fits the axes to the data and redraws.
     void rescale();
@@ -68,6 +84,7 @@ signals:
 private:
     void showContextMenu(const QPoint& pos);
     void updateLegend();
+    int axisRectRow() const;
     QColor nextColor();
 
     QCustomPlot* m_plot = nullptr;
@@ -77,6 +94,8 @@ private:
     QAction* m_resetAction = nullptr;
     QString m_exportBaseName = QStringLiteral("chart");
     int m_paletteIndex = 0;
+    double m_colorLo = 0, m_colorHi = 0; // a fixed colour range when lo < hi
+    bool m_legendBelow = false;
     int m_lastDpi = 150;
 };
 

@@ -7,6 +7,7 @@
 #include "browser/TensorInspector.h"
 #include "OpenModelDialog.h"
 #include "PromptLab.h"
+#include "landscape/LandscapeLab.h"
 #include "formats/ModelFile.h"
 
 #include <QAction>
@@ -15,6 +16,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QTabWidget>
 #include <QLabel>
 #include <QMenuBar>
@@ -84,6 +86,10 @@ void MainWindow::createDocks() {
     m_centre->setDocumentMode(true);
     m_centre->addTab(m_lab, tr("Grokking lab"));
     m_centre->addTab(m_promptLab, tr("Prompt lab"));
+    m_landscapeLab = new LandscapeLab(m_runner, this);
+    m_centre->addTab(m_landscapeLab, tr("Landscape lab"));
+    // A run that ended in the grokking lab can be looked at at once.
+    connect(m_lab, &GrokkingLab::runEnded, m_landscapeLab, &LandscapeLab::refreshRuns);
     setCentralWidget(m_centre);
     // The model browser's docks (layer tree, summary, parameter share, tensor inspector).
     m_browser = new ModelBrowser(m_runner, this);
@@ -109,14 +115,33 @@ void MainWindow::createDocks() {
     // The tensor inspector joins the centre's tabs once a model is open, and comes to the front
     // when a tensor is picked in the layer tree.
     m_centre->addTab(m_browser->inspector(), tr("Tensor inspector"));
-    m_centre->setTabVisible(2, false);
+    m_centre->setTabVisible(m_centre->indexOf(m_browser->inspector()), false);
     connect(m_browser, &ModelBrowser::tensorShown, this,
             [this] { m_centre->setCurrentWidget(m_browser->inspector()); });
     // An opened model goes to the prompt lab too (the same mapped file, shared read-only).
     connect(m_browser, &ModelBrowser::modelOpened, this, [this] {
         m_promptLab->setModel(m_browser->model());
-        m_centre->setTabVisible(2, true);
+        m_centre->setTabVisible(m_centre->indexOf(m_browser->inspector()), true);
     });
+}
+
+void MainWindow::openLandscape(const QString& path, bool compare) {
+    m_centre->setCurrentWidget(m_landscapeLab);
+    if (QFileInfo(path).isFile()) {
+        m_landscapeLab->openCsv(path);
+        return;
+    }
+    if (!m_landscapeLab->selectRun(QFileInfo(path).absoluteFilePath())) {
+        QMessageBox::warning(this, tr("Not a run"),
+                             tr("%1: not a run folder (it has no config.json)").arg(path));
+        return;
+    }
+    if (compare) {
+        m_landscapeLab->directionsBox()->setCurrentIndex(1); // PCA: the path on both surfaces
+        m_landscapeLab->compareMemorisedGrokked();
+    } else {
+        m_landscapeLab->compute();
+    }
 }
 
 void MainWindow::createActions() {

@@ -23,6 +23,7 @@ namespace llmlab::gui {
 class BackendCheckPane;
 class DevicesDialog;
 class GrokkingLab;
+class LandscapeLab;
 class ModelBrowser;
 class OpenModelDialog;
 class PromptLab;
@@ -43,6 +44,8 @@ public:
     ModelBrowser* modelBrowser() const { return m_browser; }
     /// The prompt lab dock: runs prompts on the model opened last.
     PromptLab* promptLab() const { return m_promptLab; }
+    /// The landscape lab tab: loss landscapes of the grokking runs.
+    LandscapeLab* landscapeLab() const { return m_landscapeLab; }
     /// The status bar's backend text ("Backend: cpu — ...").
     QString backendStatusText() const;
     const DevicesSnapshot& devices() const { return m_devices; }
@@ -57,6 +60,9 @@ public slots:
     void openModel(const QString& path);
     /// File > Open model…: opens (or raises) the Open dialog and returns it.
     OpenModelDialog* showOpenModelDialog();
+    /// Shows the landscape lab on a run folder (computing its landscape, or the memorised and
+    /// grokked ones side by side with `compare`) or on a landscape CSV.
+    void openLandscape(const QString& path, bool compare = false);
     /// Cancels the running job and drops the queued ones (Esc, the Cancel button).
     void cancelJobs();
 
@@ -97,6 +103,7 @@ private:
     QString m_currentJobTitle;
     QHash<quint64, QString> m_jobTitles; // started jobs, for the log
     PromptLab* m_promptLab = nullptr;
+    LandscapeLab* m_landscapeLab = nullptr;
     QTabWidget* m_centre = nullptr;
 };
 

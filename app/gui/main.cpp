@@ -23,12 +23,23 @@ int main(int argc, char* argv[]) {
     QCommandLineOption device(QStringLiteral("device"),
                               QStringLiteral("Vulkan device index (see Tools > Devices)."),
                               QStringLiteral("index"), QStringLiteral("-1"));
+    QCommandLineOption landscape(
+        QStringLiteral("landscape"),
+        QStringLiteral("Open the landscape lab on a run folder, or on a landscape CSV written by "
+                       "llmlab-cli landscape (or landscape-merge)."),
+        QStringLiteral("run|csv"));
+    QCommandLineOption compare(QStringLiteral("compare"),
+                               QStringLiteral("With --landscape RUN: show its memorised and "
+                                              "grokked landscapes side by side."));
     parser.addOption(backend);
     parser.addOption(device);
-    parser.addPositionalArgument(QStringLiteral("model"),
-                                 QStringLiteral("A model to open: GGUF, .safetensors, llama2.c .bin "
-                                                "or a Hugging Face folder."),
-                                 QStringLiteral("[model]"));
+    parser.addOption(landscape);
+    parser.addOption(compare);
+    parser.addPositionalArgument(
+        QStringLiteral("model"),
+        QStringLiteral("A model to open: GGUF, .safetensors, llama2.c .bin "
+                       "or a Hugging Face folder."),
+        QStringLiteral("[model]"));
     parser.process(app);
 
     const QString backendName = parser.value(backend);
@@ -45,5 +56,7 @@ int main(int argc, char* argv[]) {
     window.showMaximized(); // the labs and the browser want the whole screen
     if (!parser.positionalArguments().isEmpty())
         window.openModel(parser.positionalArguments().constFirst());
+    if (parser.isSet(landscape))
+        window.openLandscape(parser.value(landscape), parser.isSet(compare));
     return app.exec();
 }
