@@ -64,7 +64,8 @@ LandscapeLab::LandscapeLab(JobRunner* runner, QWidget* parent)
     controls->setWidget(makeControls());
     controls->setWidgetResizable(true);
     controls->setFrameShape(QFrame::NoFrame);
-    controls->setMaximumWidth(330);
+    controls->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    controls->setMaximumWidth(340);
     controls->setMinimumWidth(250);
     auto* layout = new QHBoxLayout(this);
     layout->addWidget(controls);
@@ -203,6 +204,11 @@ QWidget* LandscapeLab::makeControls() {
     v->addWidget(m_message);
     v->addStretch(1);
 
+    // Combo boxes shrink with the panel instead of widening it to their longest item.
+    for (QComboBox* c : {m_run, m_centre, m_directions, m_from, m_to, m_split}) {
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setMinimumContentsLength(10);
+    }
     connect(m_run, &QComboBox::currentIndexChanged, this, &LandscapeLab::refreshCentres);
     for (QComboBox* c : {m_directions, m_split, m_centre, m_from, m_to})
         connect(c, &QComboBox::currentIndexChanged, this, [this] {
