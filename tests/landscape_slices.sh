@@ -31,6 +31,23 @@ else
     echo "MPI: skipped (llmlab-cli built without Open MPI)"
 fi
 
+# An opened model: 2 slices of a landscape over one layer's MLP merge to the one-process CSV.
+model="${LLMLAB_FIXTURES_DIR:-}/gguf/stories260K.gguf"
+if [ -f "$model" ]; then
+    m=(--prompt "Once upon a time, there was a little girl named Lily." --tensors 'blk\.1\.ffn_'
+       --grid 7 --quiet)
+    "$cli" landscape "$model" "${m[@]}" --out "$dir/model.csv" >/dev/null
+    "$cli" landscape "$model" "${m[@]}" --slice 1/2 --out "$dir/model1.csv" >/dev/null &
+    "$cli" landscape "$model" "${m[@]}" --slice 2/2 --out "$dir/model2.csv" >/dev/null
+    wait
+    "$cli" landscape-merge "$dir/model-merged.csv" "$dir/model1.csv" "$dir/model2.csv" >/dev/null
+    cmp "$dir/model.csv" "$dir/model-merged.csv"
+    echo "model: 2 slices merged = one-process CSV"
+elif [ "${CI:-}" = true ]; then
+    echo "fixture missing: $model" >&2
+    exit 1
+fi
+
 # Bad values get one sentence and a non-zero exit, and nothing is computed.
 for bad in "--slice 5/4" "--directions sideways" "--grid 500" "--split test"; do
     if "$cli" landscape "$run" $bad --no-cache >"$dir/out.txt" 2>&1; then

@@ -4,8 +4,11 @@
 // the landscape of a real grokking run with its trajectory.
 #include "TestSupport.h"
 #include "cpu/CpuBackend.h"
+#include "formats/ModelFile.h"
 #include "landscape/Contours.h"
+#include "landscape/ModelLandscape.h"
 #include "landscape/RunLandscape.h"
+#include "model/LanguageModel.h"
 #include "train/Normal.h"
 #include "train/RunStore.h"
 #include "train/TrainingRun.h"
@@ -471,6 +474,86 @@ private slots:
         LandscapeSpec random;
         random.grid = 3;
         QVERIFY(computeRunLandscape(run, random, cpu, {}).grid.complete()); // the checkpoint serves
+    }
+
+    // An opened model: only the chosen tensors move; at the centre the loss is the model's own.
+    void landscapeOfAnOpenedModel() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        std::string error;
+        std::shared_ptr<const ModelFile> model = ModelFile::open(path, &error);
+        QVERIFY2(model, error.c_str());
+        const std::string text = "Once upon a time, there was a little girl named Lily.";
+        const std::vector<std::int32_t> tokens = landscapeTokens(*model, text, 64);
+        QVERIFY(tokens.size() > 5);
+
+        // The loss the plain model gives, with every weight constant.
+        CpuBackend cpu;
+        double plain = 0;
+        {
+            InferenceSession s(model, cpu, int(tokens.size()));
+            const std::vector<float> logits = s.prefill(tokens);
+            const std::size_t V = std::size_t(s.spec().vocab);
+            for (std::size_t t = 0; t + 1 < tokens.size(); ++t) {
+                const float* row = logits.data() + t * V;
+                double mx = row[0], sum = 0;
+                for (std::size_t j = 1; j < V; ++j) mx = std::max(mx, double(row[j]));
+                for (std::size_t j = 0; j < V; ++j) sum += std::exp(row[j] - mx);
+                plain += mx + std::log(sum) - row[std::size_t(tokens[t + 1])];
+            }
+            plain /= double(tokens.size() - 1);
+        }
+        TextLossEvaluator eval(model, cpu, tokens, "blk\\.1\\.ffn_");
+        const FlatParams& centre = eval.centre();
+        QVERIFY(centre.tensorCount() >= 2);
+        for (const std::string& name : centre.names) QVERIFY(name.rfind("blk.1.ffn_", 0) == 0);
+        const double atCentre = eval.evaluate(centre)[0].loss;
+        QVERIFY2(std::abs(atCentre - plain) < 1e-5, qPrintable(QString::number(atCentre - plain)));
+        RandomDirectionOptions o;
+        const FlatParams d = randomDirection(centre, o);
+        FlatParams moved = centre;
+        perturb(centre, d, 0.5, nullptr, 0, moved);
+        const double away = eval.evaluate(moved)[0].loss;
+        QVERIFY(std::abs(away - atCentre) > 1e-3);
+        QCOMPARE(eval.evaluate(centre)[0].loss, atCentre); // setting the weights back restores it
+
+        ModelLandscapeSpec spec;
+        spec.random.tensorPattern = "blk\\.1\\.ffn_";
+        spec.grid = 5;
+        std::int64_t estimated = 0;
+        ModelLandscapeOptions mo;
+        mo.onEstimate = [&](std::int64_t passes, double perPass) {
+            estimated = passes;
+            QVERIFY(perPass > 0);
+        };
+        const RunLandscape L = computeModelLandscape(model, text, spec, cpu, mo);
+        QCOMPARE(estimated, std::int64_t(25));
+        QVERIFY(L.grid.complete());
+        QVERIFY(std::abs(L.grid.lossAt(2, 2) - plain) < 1e-5); // alpha = beta = 0
+        QVERIFY(std::abs(L.centreLoss - plain) < 1e-5);
+        QCOMPARE(L.movedTensors, centre.names);
+        QVERIFY(L.path.empty());
+
+        // Vulkan: the same points.
+        std::string why;
+        if (auto vulkan = test::makeVulkanBackend(&why)) {
+            TextLossEvaluator onVulkan(model, *vulkan, tokens, "blk\\.1\\.ffn_");
+            QVERIFY(std::abs(onVulkan.evaluate(moved)[0].loss - away) < 1e-3);
+            QCOMPARE(test::validationErrors(*vulkan), std::size_t(0));
+        } else if (test::runningInCi()) {
+            QFAIL(why.c_str());
+        }
+
+        // Readable refusals, naming the model.
+        for (const char* bad : {"no_such_tensor", ""}) {
+            try {
+                TextLossEvaluator e(model, cpu, tokens, bad);
+                QFAIL("a pattern choosing nothing was accepted");
+            } catch (const std::invalid_argument& e) {
+                QVERIFY(std::string(e.what()).find(path) != std::string::npos);
+            }
+        }
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                 TextLossEvaluator(model, cpu, {tokens[0]}, "ffn_"));
     }
 };
 

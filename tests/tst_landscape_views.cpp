@@ -10,6 +10,7 @@
 #include "MainWindow.h"
 #include "SurfaceView.h"
 #include "cpu/CpuBackend.h"
+#include "formats/ModelFile.h"
 #include "train/TrainingRun.h"
 
 #include <QComboBox>
@@ -287,6 +288,49 @@ private slots:
                                      .entryList({QStringLiteral("*.csv")}, QDir::Files);
         QCOMPARE(csvs.size(), 3);
         qunsetenv("LLMLAB_RUNS_DIR");
+    }
+
+    void labOnAnOpenedModel() {
+        const QString path =
+            qEnvironmentVariable("LLMLAB_FIXTURES_DIR") + QStringLiteral("/gguf/stories260K.gguf");
+        if (!QFileInfo::exists(path)) {
+            if (qEnvironmentVariable("CI") == QLatin1String("true"))
+                QFAIL("no stories260K fixture");
+            QSKIP("no stories260K fixture");
+        }
+        std::string error;
+        std::shared_ptr<const ModelFile> model = ModelFile::open(path.toStdString(), &error);
+        QVERIFY(model);
+        gui::JobRunner runner;
+        gui::LandscapeLab lab(&runner);
+        lab.show();
+        lab.sourceBox()->setCurrentIndex(1);
+        QVERIFY(!lab.computeButton()->isEnabled()); // no model yet
+        lab.setModel(model);
+        QVERIFY(lab.computeButton()->isEnabled());
+        QVERIFY(!lab.compareButton()->isEnabled());
+        QVERIFY(!lab.tensorsEdit()->text().isEmpty());
+        lab.tensorsEdit()->setText(QStringLiteral("blk\\.0\\.attn_"));
+        lab.gridBox()->setValue(5);
+        QVERIFY(lab.costText().contains(QStringLiteral("26 forward passes")));
+        QSignalSpy shown(&lab, &gui::LandscapeLab::landscapeShown);
+        QSignalSpy progress(&runner, &gui::JobRunner::jobProgress);
+        lab.computeButton()->click();
+        QVERIFY(shown.wait(120000));
+        bool estimated = false; // the estimate comes before the grid
+        for (const auto& args : progress)
+            estimated = estimated || args.at(3).toString().contains(QStringLiteral("ms ≈"));
+        QVERIFY(estimated);
+        QVERIFY(lab.contour()->hasLandscape());
+        QVERIFY(lab.contour()->title().contains(QStringLiteral("Loss on the text")));
+        // q, k, v, output and attn_norm (chosen, but a 1-D gain: zero in the directions)
+        QCOMPARE(lab.current().movedTensors.size(), std::size_t(5));
+        // A pattern that picks nothing: one sentence naming the model.
+        lab.tensorsEdit()->setText(QStringLiteral("nothing_here"));
+        QSignalSpy failed(&runner, &gui::JobRunner::jobFailed);
+        lab.computeButton()->click();
+        QVERIFY(failed.wait(60000));
+        QVERIFY(lab.message().contains(QStringLiteral("stories260K.gguf")));
     }
 
     void mainWindowHasTheLandscapeLab() {

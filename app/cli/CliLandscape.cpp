@@ -2,6 +2,7 @@
 // headless, sliced across processes, MPI ranks or cluster jobs.
 #include "BackendFactory.h"
 #include "Cli.h"
+#include "landscape/ModelLandscape.h"
 #include "landscape/RunLandscape.h"
 #include "train/RunStore.h"
 
@@ -11,6 +12,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <stdexcept>
 
 #ifdef LLMLAB_HAVE_MPI
@@ -80,10 +83,14 @@ LandscapeSpec specFrom(const Args& args) {
 
 void printSummary(const RunLandscape& L) {
     const GridSpec& g = L.gridSpec;
-    std::printf("# landscape of %s around step %lld: %s directions, %d x %d grid, alpha "
-                "[%g, %g], beta [%g, %g], %s\n",
-                L.runDir.c_str(), (long long)L.centreStep, directionKey(L.spec.directions).c_str(),
-                g.columns, g.rows, g.alphaMin, g.alphaMax, g.betaMin, g.betaMax,
+    const std::string where =
+        L.movedTensors.empty() ? "around step " + std::to_string(L.centreStep)
+                               : "moving " + std::to_string(L.movedTensors.size()) + " tensors (" +
+                                     std::to_string(L.movedParameters) + " parameters)";
+    std::printf("# landscape of %s %s: %s directions, %d x %d grid, alpha [%g, %g], beta "
+                "[%g, %g], %s\n",
+                L.runDir.c_str(), where.c_str(), directionKey(L.spec.directions).c_str(), g.columns,
+                g.rows, g.alphaMin, g.alphaMax, g.betaMin, g.betaMax,
                 L.fromCache ? "from the cache" : ("on " + L.backend).c_str());
     std::printf("# direction norms %.6g, %.6g", L.directionNorms[0], L.directionNorms[1]);
     if (L.spec.directions == DirectionKind::Pca)
@@ -96,10 +103,12 @@ void printSummary(const RunLandscape& L) {
                     L.splits[0].c_str(), lo, hi, (long long)L.grid.computedCount(),
                     (long long)g.points());
     }
+    if (!L.movedTensors.empty())
+        std::printf("# loss on the text at the model's own weights: %.6g\n", L.centreLoss);
     if (L.sharpnessRadius > 0)
         std::printf("# loss at the centre %.6g; mean rise at radius %.2g: %.6g\n", L.centreLoss,
                     L.sharpnessRadius, L.sharpness);
-    std::printf("# path: %zu snapshots projected\n", L.path.size());
+    if (!L.path.empty()) std::printf("# path: %zu snapshots projected\n", L.path.size());
 }
 
 void copyOut(const RunLandscape& L, const std::string& out) {
@@ -111,21 +120,17 @@ void copyOut(const RunLandscape& L, const std::string& out) {
 }
 
 #ifdef LLMLAB_HAVE_MPI
-// Each rank computes the rows of its slice; rank 0 gathers the points and writes the grid.
-int landscapeMpi(const std::string& runDir, const LandscapeSpec& spec, Backend& backend,
-                 const std::string& out, const Args& args) {
+// Each rank computes the rows of its slice (`compute`); rank 0 gathers the points and writes
+// the grid to `out`.
+int landscapeMpi(const std::function<RunLandscape(GridSlice)>& compute, const std::string& out) {
     MPI_Init(nullptr, nullptr);
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    LandscapeRunOptions o;
-    o.cache = false;
-    o.sharpness = false;
-    o.slice = {rank, size};
     int status = 0;
     RunLandscape L;
     try {
-        L = computeRunLandscape(runDir, spec, backend, o);
+        L = compute(GridSlice{rank, size});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "llmlab-cli landscape (rank %d): %s\n", rank, e.what());
         status = 1;
@@ -152,8 +157,7 @@ int landscapeMpi(const std::string& runDir, const LandscapeSpec& spec, Backend& 
     std::vector<double> all;
     if (rank == 0) {
         int total = 0;
-        for (int r = 0; r < size; ++r)
-            offsets[std::size_t(r)] = total, total += counts[std::size_t(r)];
+        for (std::size_t r = 0; r < ranks; ++r) offsets[r] = total, total += counts[r];
         all.resize(std::size_t(total));
     }
     MPI_Gatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(),
@@ -171,37 +175,129 @@ int landscapeMpi(const std::string& runDir, const LandscapeSpec& spec, Backend& 
             for (PathPoint& p : L.path) p.surfaceLoss = L.grid.interpolateLoss(p.alpha, p.beta);
         std::printf("# %d MPI ranks\n", size);
         printSummary(L);
-        std::string target = out;
-        if (target.empty()) {
-            fs::create_directories(runDir + "/landscapes");
-            target = runDir + "/landscapes/" + L.spec.key() + ".csv";
-        }
-        copyOut(L, target);
+        copyOut(L, out);
     }
-    (void)args;
     MPI_Finalize();
     return 0;
 }
 #endif
 
+// A model file (GGUF, HF folder, llama2.c): next-token loss on a text, directions over the
+// tensors --tensors picks.
+int modelLandscape(const Args& args, Backend& backend) {
+    const std::string path = args[0];
+    std::string error;
+    std::shared_ptr<const ModelFile> model = ModelFile::open(path, &error);
+    if (!model) throw std::runtime_error(error);
+    std::string text = option(args, "prompt");
+    const std::string textFile = option(args, "text");
+    if (!textFile.empty()) {
+        std::ifstream in(textFile, std::ios::binary);
+        if (!in) throw std::runtime_error(textFile + ": cannot be read");
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    if (text.empty())
+        throw std::invalid_argument(
+            "a model's landscape needs a text: --text FILE or --prompt TEXT");
+    const std::string out = option(args, "out");
+    if (out.empty())
+        throw std::invalid_argument("a model file has no run folder to keep its landscape in: "
+                                    "say where with --out FILE.csv");
+    ModelLandscapeSpec spec;
+    spec.random.tensorPattern = option(args, "tensors");
+    spec.random.seed = std::uint64_t(integerOption(args, "seed", 1));
+    spec.random.filterNormalize = !flag(args, "no-filter-norm");
+    spec.random.keep1D = flag(args, "keep-1d");
+    spec.grid = int(integerOption(args, "grid", 21));
+    spec.range = numberOption(args, "range", 1.0);
+    spec.maxTokens = int(integerOption(args, "tokens", 128));
+    GridSpec{spec.grid, spec.grid, -spec.range, spec.range, -spec.range, spec.range}.validate();
+
+    if (flag(args, "mpi")) {
+#ifdef LLMLAB_HAVE_MPI
+        return landscapeMpi(
+            [&](GridSlice slice) {
+                ModelLandscapeOptions o;
+                o.slice = slice;
+                return computeModelLandscape(model, text, spec, backend, o);
+            },
+            out);
+#else
+        throw std::runtime_error("this llmlab-cli was built without Open MPI (install "
+                                 "libopenmpi-dev and rebuild)");
+#endif
+    }
+    ModelLandscapeOptions o;
+    const std::string slice = option(args, "slice");
+    if (!slice.empty()) o.slice = GridSlice::parse(slice);
+    o.csvPath = out; // appended as it goes: the same command again resumes
+    CancelToken cancel;
+    g_cancel = &cancel;
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    o.cancel = &cancel;
+    const bool quiet = flag(args, "quiet");
+    o.onEstimate = [&](std::int64_t passes, double perPass) {
+        std::printf("# %lld forward passes x %.1f ms = about %.0f s\n", (long long)passes,
+                    perPass * 1e3, double(passes) * perPass / double(o.slice.count));
+        std::fflush(stdout);
+    };
+    int lastPercent = -1;
+    o.progress = [&](double f, const std::string& what) {
+        const int percent = int(f * 100);
+        if (quiet || percent == lastPercent || percent % 5 != 0) return;
+        lastPercent = percent;
+        std::fprintf(stderr, "\r%3d%%  %s   ", percent, what.c_str());
+    };
+    RunLandscape L;
+    try {
+        L = computeModelLandscape(model, text, spec, backend, o);
+    } catch (const Cancelled&) {
+        std::fprintf(stderr, "\nllmlab-cli landscape: stopped; run the same command again to go "
+                             "on where it stopped\n");
+        return 130;
+    }
+    if (!quiet) std::fputc('\n', stderr);
+    printSummary(L);
+    copyOut(L, out);
+    return 0;
+}
+
 } // namespace
 
 int landscape(const Args& args) {
     if (args.empty() || args[0].rfind("--", 0) == 0)
-        throw std::invalid_argument("say which run: llmlab-cli landscape RUN_FOLDER [options]");
+        throw std::invalid_argument(
+            "say which run or model: llmlab-cli landscape RUN_FOLDER|MODEL [options]");
     const std::string runDir = args[0];
-    if (!fs::exists(runDir + "/config.json"))
-        throw std::runtime_error(runDir + ": not a run folder (no config.json)");
-    const LandscapeSpec spec = specFrom(args);
-    const std::string out = option(args, "out");
     std::string why;
     auto backend =
         createBackend(option(args, "backend", "cpu"), &why, int(integerOption(args, "device", -1)));
     if (!backend) throw std::runtime_error(why);
+    if (!fs::exists(runDir + "/config.json")) {
+        if (!fs::exists(runDir))
+            throw std::runtime_error(runDir + ": no such run folder or model file");
+        return modelLandscape(args, *backend);
+    }
+    const LandscapeSpec spec = specFrom(args);
+    const std::string out = option(args, "out");
 
     if (flag(args, "mpi")) {
 #ifdef LLMLAB_HAVE_MPI
-        return landscapeMpi(runDir, spec, *backend, out, args);
+        std::string target = out;
+        if (target.empty()) {
+            fs::create_directories(runDir + "/landscapes");
+            target = runDir + "/landscapes/" + spec.key() + ".csv";
+        }
+        return landscapeMpi(
+            [&](GridSlice slice) {
+                LandscapeRunOptions o;
+                o.cache = false;
+                o.sharpness = false;
+                o.slice = slice;
+                return computeRunLandscape(runDir, spec, *backend, o);
+            },
+            target);
 #else
         throw std::runtime_error("this llmlab-cli was built without Open MPI (install "
                                  "libopenmpi-dev and rebuild)");

@@ -46,6 +46,12 @@ commands:
                                training path projected on it; cached in RUN/landscapes,
                                resumed after a stop; --slice computes every N-th row from
                                the K-th, --mpi splits the grid across mpirun's ranks
+  landscape MODEL --tensors REGEX (--text FILE | --prompt TEXT) --out FILE.csv
+        [--grid N] [--range X] [--seed N] [--tokens N] [--slice K/N] [--mpi]
+                               an opened model's next-token loss on a text around its
+                               weights, moving only the tensors REGEX picks
+                               (e.g. 'blk\.3\.ffn_'); one pass is timed first and
+                               the estimate printed
   landscape-merge OUT.csv SLICE.csv [SLICE.csv ...]
                                joins slices into the CSV one process would write
   inspect PATH [--json] [--tensors] [--stats NAME [--bins N]]

@@ -121,6 +121,7 @@ void MainWindow::createDocks() {
     // An opened model goes to the prompt lab too (the same mapped file, shared read-only).
     connect(m_browser, &ModelBrowser::modelOpened, this, [this] {
         m_promptLab->setModel(m_browser->model());
+        m_landscapeLab->setModel(m_browser->model());
         m_centre->setTabVisible(m_centre->indexOf(m_browser->inspector()), true);
     });
 }

@@ -131,6 +131,10 @@ bool parseDirectionKey(const std::string& key, DirectionKind* k) {
     return true;
 }
 
+std::string hashKey(const std::string& text) {
+    return hex64(fnv1a(text));
+}
+
 std::string LandscapeSpec::key() const {
     return hex64(fnv1a(specJson(*this).dump()));
 }
@@ -171,7 +175,7 @@ std::string landscapeHeaderJson(const RunLandscape& L) {
     const GridSpec& g = L.gridSpec;
     json j = {{"format", "llmlab-landscape"},
               {"version", 1},
-              {"key", L.spec.key()},
+              {"key", L.key.empty() ? L.spec.key() : L.key},
               {"run", L.runDir},
               {"spec", specJson(L.spec)},
               {"centre_step", L.centreStep},
@@ -191,7 +195,9 @@ std::string landscapeHeaderJson(const RunLandscape& L) {
               {"sharpness", L.sharpness},
               {"sharpness_radius", L.sharpnessRadius},
               {"centre_loss", L.centreLoss},
-              {"backend", L.backend}};
+              {"backend", L.backend},
+              {"moved_tensors", L.movedTensors},
+              {"moved_parameters", L.movedParameters}};
     return j.dump(2) + "\n";
 }
 
@@ -210,6 +216,7 @@ RunLandscape readLandscape(const std::string& csvPath) {
             if (j.value("format", "") != "llmlab-landscape")
                 throw std::invalid_argument("not an llmlab landscape header");
             L.runDir = j.at("run").get<std::string>();
+            L.key = j.value("key", "");
             L.spec = specFromJson(j.at("spec"));
             L.centreStep = j.at("centre_step").get<std::int64_t>();
             L.memorisedStep = j.value("memorised_step", std::int64_t(-1));
@@ -234,6 +241,8 @@ RunLandscape readLandscape(const std::string& csvPath) {
             L.sharpnessRadius = j.value("sharpness_radius", 0.0);
             L.centreLoss = j.value("centre_loss", 0.0);
             L.backend = j.value("backend", "");
+            L.movedTensors = j.value("moved_tensors", std::vector<std::string>{});
+            L.movedParameters = j.value("moved_parameters", std::int64_t(0));
         } catch (const std::exception& e) {
             throw std::runtime_error(L.jsonPath + ": not a readable landscape header (" + e.what() +
                                      ")");
@@ -326,6 +335,7 @@ RunLandscape computeRunLandscape(const std::string& runDir, const LandscapeSpec&
     }
     L.spec = spec;
     L.centreStep = spec.centreStep;
+    // (the key also names the trajectory's end for PCA, set below)
     const FlatParams& centre = snapshotAt(spec.centreStep);
     L.directionNorms[0] = norm(d1);
     L.directionNorms[1] = plane ? norm(d2) : 0.0;
@@ -354,6 +364,7 @@ RunLandscape computeRunLandscape(const std::string& runDir, const LandscapeSpec&
     std::string key = spec.key();
     if (spec.directions == DirectionKind::Pca)
         key = hex64(fnv1a(key + "/" + std::to_string(trajectoryEnd)));
+    L.key = key;
     if (o.cache) {
         fs::create_directories(runDir + "/landscapes");
         std::string base = runDir + "/landscapes/" + key;

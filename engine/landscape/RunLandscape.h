@@ -61,7 +61,14 @@ struct RunLandscape {
     double sharpness = 0, sharpnessRadius = 0;
     double centreLoss = 0;
     std::string backend;
+    /// A model's landscape (runDir is then the model file): the tensors that move and their
+    /// parameter count. Empty for a grokking run, where every tensor may move.
+    std::vector<std::string> movedTensors;
+    std::int64_t movedParameters = 0;
     std::string csvPath, jsonPath; ///< the cache files (empty when not cached)
+    /// What the values depend on, hashed (the spec's key when empty); a CSV whose header names
+    /// another key is not resumed from.
+    std::string key;
     bool fromCache = false;
 };
 
@@ -90,6 +97,9 @@ std::int64_t landscapePasses(const LandscapeSpec& spec, bool sharpness);
 /// file.
 std::string landscapeHeaderJson(const RunLandscape& landscape);
 RunLandscape readLandscape(const std::string& csvPath);
+
+/// 16 hex digits of a 64-bit FNV-1a hash of `text`.
+std::string hashKey(const std::string& text);
 
 /// Mean loss rise at `radius` along `count` random filter-normalised directions (both signs).
 double meanLossRise(LossEvaluator& evaluator, const FlatParams& centre, double radius, int count,

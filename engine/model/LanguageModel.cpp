@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 namespace llmlab {
@@ -23,6 +24,7 @@ struct Plan {
     NodeId ids = -1, positions = -1, mask = -1, logits = -1, lastRow = -1;
     std::vector<NodeId> kCache, vCache; // state nodes
     std::vector<NodeId> attention, residual, lens;
+    std::map<std::string, NodeId> adjustable; // weights held as parameters
     std::unique_ptr<Executable> exe;
 };
 
@@ -30,9 +32,11 @@ struct Plan {
 
 struct InferenceSession::Impl {
     std::map<std::string, Tensor> weights; // canonical name -> tensor in [out, in] layout
-    std::unique_ptr<Plan> decode;          // T = 1
-    std::unique_ptr<Plan> prefill;         // the last prompt length
-    Plan* cacheOwner = nullptr;            // the plan whose state holds the live KV cache
+    std::set<std::string> adjustable;      // weights compiled as parameters
+    std::map<std::string, std::vector<float>> overrides; // their values set by setWeight
+    std::unique_ptr<Plan> decode;                        // T = 1
+    std::unique_ptr<Plan> prefill;                       // the last prompt length
+    Plan* cacheOwner = nullptr; // the plan whose state holds the live KV cache
     // The cache in host memory while no plan holds it (its plan was replaced).
     std::vector<std::vector<float>> heldK, heldV;
     int heldContext = 0;
@@ -133,8 +137,8 @@ const ModelSpec& InferenceSession::spec() const {
 namespace {
 
 std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, Tensor>& w,
-                                const std::string& path, int tokens, int context,
-                                const CaptureOptions& cap, bool lastOnly) {
+                                const std::set<std::string>& adjustable, const std::string& path,
+                                int tokens, int context, const CaptureOptions& cap, bool lastOnly) {
     auto plan = std::make_unique<Plan>();
     plan->tokens = tokens;
     plan->lastOnly = lastOnly;
@@ -146,6 +150,13 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
         if (found != constants.end()) return found->second;
         const auto it = w.find(name);
         if (it == w.end()) throw std::runtime_error(path + ": tensor '" + name + "' is missing");
+        if (adjustable.count(name)) {
+            const Tensor& t = it->second;
+            const NodeId id = g.parameter(
+                name, t.dtype() == DType::F32 ? t : Tensor::fromFloats(t.shape(), t.toFloats()));
+            plan->adjustable[name] = id;
+            return constants[name] = id;
+        }
         return constants[name] = g.constant(name, it->second);
     };
     auto has = [&](const std::string& name) { return w.count(name) > 0; };
@@ -272,8 +283,12 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
             if (m_position > 0) I.hold(*slot); // the cache outlives the plan it was in
             I.cacheOwner = nullptr;
         }
-        auto plan = buildPlan(spec(), I.weights, m_model->path(), T, context, m_options, lastOnly);
+        auto plan = buildPlan(spec(), I.weights, I.adjustable, m_model->path(), T, context,
+                              m_options, lastOnly);
         plan->exe = m_backend.compile(plan->graph);
+        for (const auto& [name, values] : I.overrides)
+            if (plan->adjustable.count(name))
+                plan->exe->setInput(plan->adjustable.at(name), std::span<const float>(values));
         slot = std::move(plan);
     }
     Plan& p = *slot;
@@ -309,6 +324,44 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
     for (NodeId id : p.residual) m_captures.residual.push_back(p.exe->read(id));
     for (NodeId id : p.lens) m_captures.logitLens.push_back(p.exe->read(id));
     return p.exe->read(p.logits);
+}
+
+std::vector<std::string> InferenceSession::weightNames() const {
+    std::vector<std::string> names;
+    for (const auto& [name, t] : m_impl->weights) names.push_back(name);
+    return names;
+}
+
+void InferenceSession::makeAdjustable(const std::vector<std::string>& names) {
+    for (const std::string& n : names)
+        if (!m_impl->weights.count(n))
+            throw std::invalid_argument(m_model->path() + ": has no weight '" + n + "'");
+    m_impl->adjustable.insert(names.begin(), names.end());
+    // Passes compiled before hold those weights as constants: they are made again.
+    if (m_impl->cacheOwner && m_position > 0) m_impl->hold(*m_impl->cacheOwner);
+    m_impl->cacheOwner = nullptr;
+    m_impl->prefill.reset();
+    m_impl->decode.reset();
+}
+
+std::vector<float> InferenceSession::originalWeight(const std::string& name, Shape* shape) const {
+    const auto it = m_impl->weights.find(name);
+    if (it == m_impl->weights.end())
+        throw std::invalid_argument(m_model->path() + ": has no weight '" + name + "'");
+    if (shape) *shape = it->second.shape();
+    return it->second.toFloats();
+}
+
+void InferenceSession::setWeight(const std::string& name, std::span<const float> values) {
+    Impl& I = *m_impl;
+    if (!I.adjustable.count(name))
+        throw std::invalid_argument("weight '" + name + "' was not made adjustable");
+    if (std::int64_t(values.size()) != I.weights.at(name).numel())
+        throw std::invalid_argument("weight '" + name + "' takes " +
+                                    std::to_string(I.weights.at(name).numel()) + " values");
+    I.overrides[name].assign(values.begin(), values.end());
+    for (Plan* p : {I.prefill.get(), I.decode.get()})
+        if (p && p->adjustable.count(name)) p->exe->setInput(p->adjustable.at(name), values);
 }
 
 } // namespace llmlab

@@ -54,6 +54,19 @@ public:
 
     const ForwardCaptures& captures() const { return m_captures; }
 
+    /// The canonical names of the weights this session runs with (GPT-2's fused q/k/v already
+    /// split into attn_q/attn_k/attn_v), sorted.
+    std::vector<std::string> weightNames() const;
+    /// Makes the named weights adjustable: every pass compiled from now on holds them as F32
+    /// parameters that setWeight rewrites between runs (a landscape, an intervention), while
+    /// the rest stays constant and packed. Throws std::invalid_argument for a name the model
+    /// lacks.
+    void makeAdjustable(const std::vector<std::string>& names);
+    /// An adjustable weight's values as the file has them, widened to F32, and its shape.
+    std::vector<float> originalWeight(const std::string& name, Shape* shape = nullptr) const;
+    /// New values for an adjustable weight (its element count), used by every later run.
+    void setWeight(const std::string& name, std::span<const float> values);
+
     struct Impl;
 
 private:

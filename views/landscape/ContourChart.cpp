@@ -55,9 +55,12 @@ void ContourChart::setLandscape(const RunLandscape& L, const ContourOptions& o) 
         return;
     }
     const QString split = QString::fromStdString(L.grid.splits[o.split]);
-    setTitle(tr("%1 loss around step %2")
-                 .arg(split == QLatin1String("val") ? tr("Validation") : tr("Training"))
-                 .arg(L.centreStep));
+    if (!L.movedTensors.empty())
+        setTitle(tr("Loss on the text, moving %n tensor(s)", "", int(L.movedTensors.size())));
+    else
+        setTitle(tr("%1 loss around step %2")
+                     .arg(split == QLatin1String("val") ? tr("Validation") : tr("Training"))
+                     .arg(L.centreStep));
     setAxisLabels(directionTitle(L, 0), directionTitle(L, 1));
 
     HeatmapData h;
@@ -118,6 +121,11 @@ void ContourChart::setLandscape(const RunLandscape& L, const ContourOptions& o) 
         };
         label(L.path.front(), tr("step %1").arg(L.path.front().step));
         label(L.path.back(), tr("step %1").arg(L.path.back().step));
+    }
+    if (L.path.empty()) {
+        // A model file has no training path: mark the weights the landscape is centred on.
+        SeriesData centre{tr("the model's weights"), {0.0}, {0.0}};
+        addCurve(centre, QColor(20, 20, 20), 2.0, true, true, true);
     }
     m_has = true;
     rescale();

@@ -4,6 +4,7 @@
 #include "train/RunStore.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -59,6 +60,38 @@ JobFn makeLandscapeJob(LandscapeRequest request) {
         }
         for (const RunLandscape* L : {&snap.main, &snap.other})
             if (!L->fromCache && !L->runDir.empty()) snap.passes += landscapePasses(L->spec, true);
+        snap.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return QVariant::fromValue(snap);
+    };
+}
+
+JobFn makeModelLandscapeJob(std::shared_ptr<const ModelFile> model, QString text,
+                            ModelLandscapeSpec spec) {
+    return [model, text, spec](JobContext& ctx) -> QVariant {
+        const auto start = std::chrono::steady_clock::now();
+        std::unique_ptr<Backend> own;
+        Backend* backend = ctx.backend.get();
+        if (!backend) {
+            own = std::make_unique<CpuBackend>();
+            backend = own.get();
+        }
+        ModelLandscapeOptions o;
+        o.cancel = &ctx.cancel;
+        std::string estimate;
+        o.onEstimate = [&](std::int64_t passes, double perPass) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "%lld forward passes × %.1f ms ≈ %.0f s",
+                          (long long)passes, perPass * 1e3, double(passes) * perPass);
+            estimate = buf;
+            ctx.progress(0.0, estimate);
+        };
+        o.progress = [&](double f, const std::string& what) {
+            ctx.progress(f, what + " (estimated: " + estimate + ")");
+        };
+        LandscapeSnapshot snap;
+        snap.main = computeModelLandscape(model, text.toStdString(), spec, *backend, o);
+        snap.passes = snap.main.gridSpec.points() + 1;
         snap.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return QVariant::fromValue(snap);

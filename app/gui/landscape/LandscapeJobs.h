@@ -4,6 +4,7 @@
 
 #include "JobRunner.h"
 
+#include "landscape/ModelLandscape.h"
 #include "landscape/RunLandscape.h"
 
 #include <QMetaType>
@@ -33,6 +34,11 @@ std::int64_t nearestSnapshot(const QString& runDir, std::int64_t step);
 /// Computes the request's landscape(s) on the worker's backend (the CPU when none is made).
 /// Returns a LandscapeSnapshot; throws a readable message for a run that cannot give it.
 JobFn makeLandscapeJob(LandscapeRequest request);
+
+/// The landscape of an opened model on a text (directions over the tensors spec's pattern
+/// picks). Its first progress report is the estimate: passes × the measured time of one.
+JobFn makeModelLandscapeJob(std::shared_ptr<const ModelFile> model, QString text,
+                            ModelLandscapeSpec spec);
 
 /// Reads a landscape CSV (and the JSON header beside it) written by the CLI or merged from
 /// slices. Returns a LandscapeSnapshot.

@@ -16,6 +16,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
@@ -110,7 +111,29 @@ QWidget* LandscapeLab::makeControls() {
     auto* panel = new QWidget;
     auto* v = new QVBoxLayout(panel);
     auto* form = new QFormLayout;
+    m_form = form;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+
+    m_source = new QComboBox;
+    m_source->addItem(tr("A grokking run"));
+    m_source->addItem(tr("The opened model, on a text"));
+    m_source->setToolTip(tr("A toy model trained in the grokking lab (with its training path), "
+                            "or the model opened with File → Open model"));
+    form->addRow(tr("Landscape of"), m_source);
+    m_modelName = new QLabel(tr("no model open (File → Open model…)"));
+    m_modelName->setWordWrap(true);
+    form->addRow(tr("Model"), m_modelName);
+    m_text = new QPlainTextEdit(
+        QStringLiteral("Once upon a time, there was a little girl named Lily. She loved to play "
+                       "outside in the sunshine with her dog."));
+    m_text->setToolTip(tr("The next-token loss is measured on this text (paste any)"));
+    m_text->setMaximumHeight(90);
+    form->addRow(tr("Text"), m_text);
+    m_tokens = new QSpinBox;
+    m_tokens->setRange(2, 4096);
+    m_tokens->setValue(128);
+    m_tokens->setToolTip(tr("The text is cut to this many tokens"));
+    form->addRow(tr("Tokens"), m_tokens);
 
     m_run = new QComboBox;
     m_run->setObjectName(QStringLiteral("landscapeRun"));
@@ -120,6 +143,7 @@ QWidget* LandscapeLab::makeControls() {
     refresh->setToolTip(tr("List the runs again (a run trained since appears)"));
     connect(refresh, &QPushButton::clicked, this, &LandscapeLab::refreshRuns);
     auto* runRow = new QHBoxLayout;
+    m_runRow = runRow;
     runRow->addWidget(m_run, 1);
     runRow->addWidget(refresh);
     form->addRow(tr("Run"), runRow);
@@ -210,6 +234,17 @@ QWidget* LandscapeLab::makeControls() {
         c->setMinimumContentsLength(10);
     }
     connect(m_run, &QComboBox::currentIndexChanged, this, &LandscapeLab::refreshCentres);
+    connect(m_source, &QComboBox::currentIndexChanged, this, [this] {
+        if (modelSource()) {
+            m_directions->setCurrentIndex(0); // random directions over chosen tensors
+            m_grid->setValue(21);
+            if (m_tensors->text().trimmed().isEmpty())
+                m_tensors->setText(QStringLiteral("blk\\.0\\.ffn_"));
+        }
+        updateEnabled();
+        updateCost();
+    });
+    connect(m_tensors, &QLineEdit::textChanged, this, &LandscapeLab::updateEnabled);
     for (QComboBox* c : {m_directions, m_split, m_centre, m_from, m_to})
         connect(c, &QComboBox::currentIndexChanged, this, [this] {
             updateEnabled();
@@ -314,10 +349,35 @@ LandscapeSpec LandscapeLab::specFromControls() const {
     return s;
 }
 
+bool LandscapeLab::modelSource() const {
+    return m_source->currentIndex() == 1;
+}
+
+void LandscapeLab::setModel(std::shared_ptr<const ModelFile> model) {
+    m_model = std::move(model);
+    m_modelName->setText(m_model ? QFileInfo(QString::fromStdString(m_model->path())).fileName()
+                                 : tr("no model open (File → Open model…)"));
+    m_modelName->setToolTip(m_model ? QString::fromStdString(m_model->path()) : QString());
+    updateEnabled();
+}
+
 void LandscapeLab::updateEnabled() {
-    const auto kind = DirectionKind(m_directions->currentData().toInt());
+    const bool model = modelSource();
+    // A model file has no run, no snapshots and no trajectory: random directions over the
+    // tensors chosen, on a text.
+    for (QWidget* w : {static_cast<QWidget*>(m_modelName), static_cast<QWidget*>(m_text),
+                       static_cast<QWidget*>(m_tokens)})
+        m_form->setRowVisible(w, model);
+    for (QWidget* w : {static_cast<QWidget*>(m_centre), static_cast<QWidget*>(m_directions),
+                       static_cast<QWidget*>(m_from), static_cast<QWidget*>(m_to),
+                       static_cast<QWidget*>(m_split)})
+        m_form->setRowVisible(w, !model);
+    m_form->setRowVisible(m_runRow, !model);
+    const auto kind =
+        model ? DirectionKind::Random : DirectionKind(m_directions->currentData().toInt());
     const bool line = kind == DirectionKind::Line, busy = m_job != 0;
-    const bool haveRun = m_run->count() > 0;
+    const bool haveRun =
+        model ? m_model && !m_tensors->text().trimmed().isEmpty() : m_run->count() > 0;
     m_from->setEnabled(line);
     m_to->setEnabled(line);
     m_centre->setEnabled(!line);
@@ -325,20 +385,22 @@ void LandscapeLab::updateEnabled() {
                        static_cast<QWidget*>(m_keep1D), static_cast<QWidget*>(m_tensors)})
         w->setEnabled(kind == DirectionKind::Random);
     m_compute->setEnabled(haveRun && !busy);
-    m_compareButton->setEnabled(haveRun && !busy && !line);
+    m_compareButton->setEnabled(haveRun && !busy && !line && !model);
     m_open->setEnabled(!busy);
     m_cancel->setEnabled(busy);
 }
 
 void LandscapeLab::updateCost() {
     const LandscapeSpec s = specFromControls();
-    const std::int64_t passes = landscapePasses(s, true);
+    const std::int64_t passes =
+        modelSource() ? std::int64_t(s.grid) * s.grid + 1 : landscapePasses(s, true);
     QString text = tr("%1 forward passes").arg(passes);
     if (m_secondsPerPass > 0)
         text += tr(", about %1 at the last run's %2 ms a pass")
                     .arg(formatSeconds(double(passes) * m_secondsPerPass))
                     .arg(m_secondsPerPass * 1e3, 0, 'f', 1);
-    text += tr(" (cached in the run folder: a second look is instant)");
+    text += modelSource() ? tr(" (one pass is timed first and the estimate shown)")
+                          : tr(" (cached in the run folder: a second look is instant)");
     m_cost->setText(text);
 }
 
@@ -362,6 +424,26 @@ void LandscapeLab::submit(const LandscapeRequest& request, const QString& title)
 }
 
 void LandscapeLab::compute() {
+    if (modelSource()) {
+        if (!m_model) {
+            setMessage(tr("No model open: File → Open model… first."), true);
+            return;
+        }
+        ModelLandscapeSpec spec;
+        const LandscapeSpec s = specFromControls();
+        spec.random = s.random;
+        spec.grid = s.grid;
+        spec.range = s.range > 0 ? s.range : 1.0;
+        spec.maxTokens = m_tokens->value();
+        m_job = m_runner->submit(
+            kKind,
+            tr("Landscape of %1")
+                .arg(QFileInfo(QString::fromStdString(m_model->path())).fileName()),
+            makeModelLandscapeJob(m_model, m_text->toPlainText(), spec));
+        setMessage(tr("Timing one forward pass…"));
+        updateEnabled();
+        return;
+    }
     if (m_run->count() == 0) {
         setMessage(tr("No run yet: train one in the grokking lab first."), true);
         return;

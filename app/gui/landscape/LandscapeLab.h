@@ -12,7 +12,10 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QFormLayout;
+class QLayout;
 class QLineEdit;
+class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
@@ -56,6 +59,11 @@ public:
 
     /// The spec the controls describe.
     LandscapeSpec specFromControls() const;
+    /// The opened model, for its landscape on a text (null: none open).
+    void setModel(std::shared_ptr<const ModelFile> model);
+    QComboBox* sourceBox() const { return m_source; }
+    QPlainTextEdit* textEdit() const { return m_text; }
+    QLineEdit* tensorsEdit() const { return m_tensors; }
 
 public slots:
     /// Lists the runs under the runs root again (keeping the selection where it can).
@@ -81,6 +89,7 @@ private:
     QWidget* withExport(QWidget* chart,
                         const QList<QPair<QString, std::function<void()>>>& exports);
     void refreshCentres();
+    bool modelSource() const;
     void updateEnabled();
     void updateCost();
     void submit(const LandscapeRequest& request, const QString& title);
@@ -96,6 +105,13 @@ private:
     LandscapeSnapshot m_current;
     double m_secondsPerPass = 0; // measured on the last computation
 
+    std::shared_ptr<const ModelFile> m_model;
+    QFormLayout* m_form = nullptr;
+    QLayout* m_runRow = nullptr;
+    QComboBox* m_source = nullptr;
+    QLabel* m_modelName = nullptr;
+    QPlainTextEdit* m_text = nullptr;
+    QSpinBox* m_tokens = nullptr;
     QComboBox* m_run = nullptr;
     QComboBox* m_centre = nullptr;
     QComboBox* m_directions = nullptr;
