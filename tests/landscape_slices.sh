@@ -19,6 +19,13 @@ done
 for p in "${pids[@]}"; do wait "$p"; done
 "$cli" landscape-merge "$dir/merged.csv" "$dir"/slice{1,2,3,4}.csv
 cmp "$dir/one.csv" "$dir/merged.csv"
+# Slices of another landscape (another seed) are refused, not mixed in.
+"$cli" landscape "$run" --grid 9 --no-cache --no-sharpness --quiet --seed 7 --slice 1/4 \
+    --out "$dir/other.csv" >/dev/null
+if "$cli" landscape-merge "$dir/mixed.csv" "$dir/slice1.csv" "$dir/other.csv" 2>/dev/null; then
+    echo "slices of two landscapes were merged" >&2
+    exit 1
+fi
 echo "4 processes: merged CSV = one-process CSV ($(wc -l <"$dir/one.csv") lines)"
 
 if [ "${LLMLAB_EXPECT_MPI:-0}" = 1 ]; then
@@ -38,8 +45,9 @@ if [ -f "$model" ]; then
        --grid 7 --quiet)
     "$cli" landscape "$model" "${m[@]}" --out "$dir/model.csv" >/dev/null
     "$cli" landscape "$model" "${m[@]}" --slice 1/2 --out "$dir/model1.csv" >/dev/null &
+    first=$!
     "$cli" landscape "$model" "${m[@]}" --slice 2/2 --out "$dir/model2.csv" >/dev/null
-    wait
+    wait "$first"
     "$cli" landscape-merge "$dir/model-merged.csv" "$dir/model1.csv" "$dir/model2.csv" >/dev/null
     cmp "$dir/model.csv" "$dir/model-merged.csv"
     echo "model: 2 slices merged = one-process CSV"

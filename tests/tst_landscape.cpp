@@ -322,6 +322,66 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, readGridCsv(path, &spec)); // outside the grid
     }
 
+    // What a diverged run or a file from another system brings: NaN coordinates, a NaN
+    // sharpness, CRLF line ends; and the cache key ignores options that change nothing.
+    void awkwardValuesAndKeys() {
+        LandscapeGrid g = LandscapeGrid::empty(GridSpec{3, 3, -1, 1, -1, 1}, {"val"});
+        for (double& v : g.loss[0]) v = 1;
+        QVERIFY(std::isnan(g.interpolateLoss(std::nan(""), 0)));
+        QVERIFY(std::isnan(g.interpolateLoss(0, INFINITY)));
+        QCOMPARE(g.interpolateLoss(0, 0), 1.0);
+
+        QTemporaryDir dir;
+        RunLandscape L;
+        L.runDir = "run";
+        L.gridSpec = g.spec;
+        L.splits = {"val"};
+        L.grid = g;
+        L.sharpness = std::nan("");
+        L.path = {{0, std::nan(""), 0.5, std::nan("")}};
+        const std::string csv = dir.filePath("l.csv").toStdString();
+        writeGridCsv(csv, g);
+        writeFileAtomically(dir.filePath("l.json").toStdString(), landscapeHeaderJson(L));
+        const RunLandscape back = readLandscape(csv);
+        QVERIFY(std::isnan(back.sharpness));
+        QVERIFY(std::isnan(back.path[0].alpha));
+        QCOMPARE(back.path[0].beta, 0.5);
+
+        std::string text = gridToCsv(g);
+        std::string crlf;
+        for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+        { std::ofstream(csv, std::ios::binary) << crlf; }
+        QCOMPARE(readGridCsv(csv, &g.spec).computedCount(), std::int64_t(9));
+
+        LandscapeSpec a, b;
+        b.lineFrom = 50; // not a line: the ends do not matter
+        QCOMPARE(a.key(), b.key());
+        b.random.seed = 2;
+        QVERIFY(a.key() != b.key());
+        a.directions = b.directions = DirectionKind::Pca;
+        QCOMPARE(a.key(), b.key()); // PCA has no seed
+    }
+
+    // A run resumed from its checkpoint drops the snapshots of the steps it trains again.
+    void resumedRunsKeepOneTrajectory() {
+        QTemporaryDir dir;
+        const std::string run = dir.filePath("run").toStdString();
+        TrainConfig c = tinyConfig();
+        c.maxSteps = 100;
+        CpuBackend cpu;
+        TrainingOptions to;
+        to.runDir = run;
+        runTraining(c, cpu, to);
+        const RunStore store(run);
+        // As if the run had gone on to step 130 and been killed before its next checkpoint.
+        store.writeSnapshot(130, store.loadSnapshot(100));
+        c.maxSteps = 150;
+        runTraining(c, cpu, to);
+        const std::vector<std::int64_t> steps = store.snapshotSteps();
+        QVERIFY(std::find(steps.begin(), steps.end(), 130) == steps.end());
+        QCOMPARE(steps.back(), std::int64_t(150));
+    }
+
     void contoursOfAConeAreCircles() {
         const int n = 41;
         std::vector<double> v(std::size_t(n * n));

@@ -122,7 +122,8 @@ void copyOut(const RunLandscape& L, const std::string& out) {
 #ifdef LLMLAB_HAVE_MPI
 // Each rank computes the rows of its slice (`compute`); rank 0 gathers the points and writes
 // the grid to `out`.
-int landscapeMpi(const std::function<RunLandscape(GridSlice)>& compute, const std::string& out) {
+int landscapeMpi(const std::function<RunLandscape(GridSlice)>& compute, const std::string& out,
+                 const std::string& runDir = "") {
     MPI_Init(nullptr, nullptr);
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -175,7 +176,13 @@ int landscapeMpi(const std::function<RunLandscape(GridSlice)>& compute, const st
             for (PathPoint& p : L.path) p.surfaceLoss = L.grid.interpolateLoss(p.alpha, p.beta);
         std::printf("# %d MPI ranks\n", size);
         printSummary(L);
-        copyOut(L, out);
+        std::string target = out;
+        if (target.empty()) {
+            // Where the lab looks for it: the run's cache, under the resolved key.
+            fs::create_directories(runDir + "/landscapes");
+            target = runDir + "/landscapes/" + L.key + ".csv";
+        }
+        copyOut(L, target);
     }
     MPI_Finalize();
     return 0;
@@ -284,11 +291,6 @@ int landscape(const Args& args) {
 
     if (flag(args, "mpi")) {
 #ifdef LLMLAB_HAVE_MPI
-        std::string target = out;
-        if (target.empty()) {
-            fs::create_directories(runDir + "/landscapes");
-            target = runDir + "/landscapes/" + spec.key() + ".csv";
-        }
         return landscapeMpi(
             [&](GridSlice slice) {
                 LandscapeRunOptions o;
@@ -297,7 +299,7 @@ int landscape(const Args& args) {
                 o.slice = slice;
                 return computeRunLandscape(runDir, spec, *backend, o);
             },
-            target);
+            out, runDir);
 #else
         throw std::runtime_error("this llmlab-cli was built without Open MPI (install "
                                  "libopenmpi-dev and rebuild)");
@@ -346,7 +348,20 @@ int landscapeMerge(const Args& args) {
     RunLandscape header;
     for (std::size_t k = 1; k < args.size(); ++k) {
         RunLandscape L = readLandscape(args[k]);
-        if (k == 1) header = L;
+        // The header says which landscape a slice belongs to (and where its grid lies): slices
+        // of different landscapes must not be mixed.
+        if (L.jsonPath.empty())
+            throw std::runtime_error(args[k] + ": has no .json header beside it (llmlab-cli "
+                                               "landscape writes one with each CSV)");
+        if (k == 1) {
+            header = L;
+        } else if (L.key != header.key || L.gridSpec.alphaMin != header.gridSpec.alphaMin ||
+                   L.gridSpec.alphaMax != header.gridSpec.alphaMax ||
+                   L.gridSpec.betaMin != header.gridSpec.betaMin ||
+                   L.gridSpec.betaMax != header.gridSpec.betaMax) {
+            throw std::runtime_error(args[k] + ": is a slice of another landscape than " + args[1] +
+                                     " (their headers differ)");
+        }
         slices.push_back(std::move(L.grid));
     }
     header.grid = mergeGrids(slices);

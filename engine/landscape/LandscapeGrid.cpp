@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -39,7 +40,8 @@ std::string pointLine(const LandscapeGrid& g, int i, int j) {
     return line + "\n";
 }
 
-std::vector<std::string> splitCells(const std::string& line) {
+std::vector<std::string> splitCells(std::string line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back(); // a file that went through Windows
     std::vector<std::string> cells;
     std::stringstream in(line);
     std::string cell;
@@ -107,6 +109,8 @@ double LandscapeGrid::lossAt(int i, int j, std::size_t split) const {
 }
 
 double LandscapeGrid::interpolateLoss(double alpha, double beta, std::size_t split) const {
+    // A diverged snapshot projects to NaN coordinates: it has no place on the surface.
+    if (!std::isfinite(alpha) || !std::isfinite(beta) || loss.empty()) return kNaN;
     auto cell = [](double v, double lo, double hi, int n, int* k, double* f) {
         const double t = n > 1 ? (v - lo) / (hi - lo) * double(n - 1) : 0.0;
         const double c = std::clamp(t, 0.0, double(std::max(0, n - 1)));
@@ -168,6 +172,7 @@ LandscapeGrid readGridCsv(const std::string& path, const GridSpec* spec) {
     std::string line;
     if (!std::getline(in, line)) throw std::runtime_error(path + ": empty, not a landscape CSV");
     const std::vector<std::string> head = splitCells(line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (head.size() < 6 || head[0] != "i" || head[1] != "j" || head[2] != "alpha" ||
         head[3] != "beta" || (head.size() - 4) % 2 != 0)
         throw std::runtime_error(path + ": not a landscape CSV (its header is '" + line + "')");
@@ -177,6 +182,9 @@ LandscapeGrid readGridCsv(const std::string& path, const GridSpec* spec) {
         if (name.size() < 6 || name.substr(name.size() - 5) != "_loss")
             throw std::runtime_error(path + ": column '" + name + "' is not a <split>_loss column");
         splits.push_back(name.substr(0, name.size() - 5));
+        if (head[c + 1] != splits.back() + "_acc")
+            throw std::runtime_error(path + ": column '" + head[c + 1] + "' should be '" +
+                                     splits.back() + "_acc'");
     }
     struct Row {
         int i, j;
@@ -190,9 +198,9 @@ LandscapeGrid readGridCsv(const std::string& path, const GridSpec* spec) {
         if (cells.size() != head.size()) continue; // a torn line after a kill
         Row r{};
         double d = 0;
-        bool ok = parseDouble(cells[0], &d) && d >= 0 && d <= 200;
+        bool ok = parseDouble(cells[0], &d) && d >= 0 && d <= 200 && d == std::floor(d);
         r.i = int(d);
-        ok = ok && parseDouble(cells[1], &d) && d >= 0 && d <= 200;
+        ok = ok && parseDouble(cells[1], &d) && d >= 0 && d <= 200 && d == std::floor(d);
         r.j = int(d);
         ok = ok && parseDouble(cells[2], &r.alpha) && parseDouble(cells[3], &r.beta);
         for (std::size_t c = 4; ok && c < cells.size(); ++c) {
@@ -263,6 +271,11 @@ LandscapeGrid computeGrid(LossEvaluator& evaluator, const FlatParams& centre, co
     LandscapeGrid grid = LandscapeGrid::empty(spec, splits);
     FILE* out = nullptr;
     if (!o.csvPath.empty()) {
+        std::error_code ec;
+        // A file that holds nothing (killed while it was being made) is started afresh.
+        if (std::filesystem::exists(o.csvPath, ec) &&
+            std::filesystem::file_size(o.csvPath, ec) == 0)
+            std::filesystem::remove(o.csvPath, ec);
         if (std::ifstream(o.csvPath).good()) {
             const LandscapeGrid earlier = readGridCsv(o.csvPath, &spec);
             if (earlier.splits != splits)
@@ -284,6 +297,7 @@ LandscapeGrid computeGrid(LossEvaluator& evaluator, const FlatParams& centre, co
     } closer{out};
 
     std::int64_t todo = 0, done = 0;
+    if (o.computed) *o.computed = 0;
     for (int i = 0; i < spec.rows; ++i)
         if (o.slice.owns(i))
             for (int j = 0; j < spec.columns; ++j) todo += grid.has(i, j) ? 0 : 1;
@@ -309,6 +323,7 @@ LandscapeGrid computeGrid(LossEvaluator& evaluator, const FlatParams& centre, co
                 std::fflush(out);
             }
             ++done;
+            if (o.computed) *o.computed = done;
             if (o.progress) {
                 const double elapsed =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -72,6 +72,8 @@ struct GridOptions {
     std::string csvPath;
     ProgressFn progress;
     const CancelToken* cancel = nullptr;
+    /// When set: how many points this call computed (not those read back from the CSV).
+    std::int64_t* computed = nullptr;
 };
 
 /// L(centre + alpha d1 + beta d2) at every grid point of the slice not already in the CSV.

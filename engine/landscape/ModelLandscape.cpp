@@ -117,8 +117,10 @@ RunLandscape computeModelLandscape(std::shared_ptr<const ModelFile> model, const
 
     // One pass at the centre first: its loss is a number the user wants, and its time makes
     // the estimate shown before the grid starts.
-    const auto t0 = std::chrono::steady_clock::now();
+    // The first pass compiles the graph; the second is what every grid point costs.
     L.centreLoss = evaluator.evaluate(centre).at(0).loss;
+    const auto t0 = std::chrono::steady_clock::now();
+    evaluator.evaluate(centre);
     const double perPass =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (o.onEstimate) o.onEstimate(L.gridSpec.points(), perPass);
@@ -144,6 +146,7 @@ RunLandscape computeModelLandscape(std::shared_ptr<const ModelFile> model, const
         writeFileAtomically(json.string(), landscapeHeaderJson(L));
     }
     GridOptions go;
+    go.computed = &L.passesComputed;
     go.slice = o.slice;
     go.csvPath = o.csvPath;
     go.progress = o.progress;

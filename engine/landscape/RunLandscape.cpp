@@ -136,7 +136,13 @@ std::string hashKey(const std::string& text) {
 }
 
 std::string LandscapeSpec::key() const {
-    return hex64(fnv1a(specJson(*this).dump()));
+    // Only what decides the values: the random options for random directions, the line's ends
+    // for a line; the rest is set to its default so changing it finds the same cache.
+    LandscapeSpec s = *this;
+    if (s.directions != DirectionKind::Random) s.random = RandomDirectionOptions{};
+    if (s.directions != DirectionKind::Line) s.lineFrom = s.lineTo = -1;
+    if (s.directions == DirectionKind::Line) s.centreStep = -1;
+    return hex64(fnv1a(specJson(s).dump()));
 }
 
 std::int64_t landscapePasses(const LandscapeSpec& spec, bool sharpness) {
@@ -159,19 +165,35 @@ double meanLossRise(LossEvaluator& evaluator, const FlatParams& centre, double r
         const FlatParams d = randomDirection(centre, o);
         for (double sign : {1.0, -1.0}) {
             perturb(centre, d, sign * radius, nullptr, 0, theta);
-            rise += evaluator.evaluate(theta).at(0).loss - base;
+            const double l = evaluator.evaluate(theta).at(0).loss;
+            rise += (std::isfinite(l) ? l : 1e30) - base; // diverged: as the grid records it
         }
     }
     return rise / (2.0 * count);
 }
 
+namespace {
+// JSON has no NaN or infinity: such values (a diverged run's) are written as null and read
+// back as NaN.
+json finite(double v) {
+    return std::isfinite(v) ? json(v) : json(nullptr);
+}
+double number(const json& j, const char* key) {
+    const auto it = j.find(key);
+    return it == j.end() || it->is_null() ? std::nan("") : it->get<double>();
+}
+double numberAt(const json& j, std::size_t k) {
+    return j.at(k).is_null() ? std::nan("") : j.at(k).get<double>();
+}
+} // namespace
+
 std::string landscapeHeaderJson(const RunLandscape& L) {
     json path = json::array();
     for (const PathPoint& p : L.path)
         path.push_back({{"step", p.step},
-                        {"alpha", p.alpha},
-                        {"beta", p.beta},
-                        {"surface_loss", std::isfinite(p.surfaceLoss) ? p.surfaceLoss : 0.0}});
+                        {"alpha", finite(p.alpha)},
+                        {"beta", finite(p.beta)},
+                        {"surface_loss", finite(p.surfaceLoss)}});
     const GridSpec& g = L.gridSpec;
     json j = {{"format", "llmlab-landscape"},
               {"version", 1},
@@ -189,12 +211,12 @@ std::string landscapeHeaderJson(const RunLandscape& L) {
                 {"beta_min", g.betaMin},
                 {"beta_max", g.betaMax}}},
               {"splits", L.splits},
-              {"direction_norms", {L.directionNorms[0], L.directionNorms[1]}},
-              {"explained_variance", {L.explained[0], L.explained[1]}},
+              {"direction_norms", {finite(L.directionNorms[0]), finite(L.directionNorms[1])}},
+              {"explained_variance", {finite(L.explained[0]), finite(L.explained[1])}},
               {"path", path},
-              {"sharpness", L.sharpness},
+              {"sharpness", finite(L.sharpness)},
               {"sharpness_radius", L.sharpnessRadius},
-              {"centre_loss", L.centreLoss},
+              {"centre_loss", finite(L.centreLoss)},
               {"backend", L.backend},
               {"moved_tensors", L.movedTensors},
               {"moved_parameters", L.movedParameters}};
@@ -231,15 +253,15 @@ RunLandscape readLandscape(const std::string& csvPath) {
             L.gridSpec.validate();
             L.splits = j.at("splits").get<std::vector<std::string>>();
             for (int k = 0; k < 2; ++k) {
-                L.directionNorms[k] = j.at("direction_norms").at(std::size_t(k)).get<double>();
-                L.explained[k] = j.at("explained_variance").at(std::size_t(k)).get<double>();
+                L.directionNorms[k] = numberAt(j.at("direction_norms"), std::size_t(k));
+                L.explained[k] = numberAt(j.at("explained_variance"), std::size_t(k));
             }
             for (const json& p : j.at("path"))
-                L.path.push_back({p.at("step").get<std::int64_t>(), p.at("alpha").get<double>(),
-                                  p.at("beta").get<double>(), p.at("surface_loss").get<double>()});
-            L.sharpness = j.value("sharpness", 0.0);
+                L.path.push_back({p.at("step").get<std::int64_t>(), number(p, "alpha"),
+                                  number(p, "beta"), number(p, "surface_loss")});
+            L.sharpness = number(j, "sharpness");
             L.sharpnessRadius = j.value("sharpness_radius", 0.0);
-            L.centreLoss = j.value("centre_loss", 0.0);
+            L.centreLoss = number(j, "centre_loss");
             L.backend = j.value("backend", "");
             L.movedTensors = j.value("moved_tensors", std::vector<std::string>{});
             L.movedParameters = j.value("moved_parameters", std::int64_t(0));
@@ -377,14 +399,21 @@ RunLandscape computeRunLandscape(const std::string& runDir, const LandscapeSpec&
 
     const bool wantSharpness = o.sharpness && o.slice.count == 1 && plane;
     if (o.cache && fs::exists(L.jsonPath) && fs::exists(L.csvPath)) {
-        RunLandscape cached = readLandscape(L.csvPath);
-        std::int64_t expected = 0;
-        for (int i = 0; i < L.gridSpec.rows; ++i)
-            if (o.slice.owns(i)) expected += L.gridSpec.columns;
-        if (cached.grid.computedCount() >= expected && (!wantSharpness || cached.sharpness != 0)) {
-            cached.csvPath = L.csvPath;
-            cached.jsonPath = L.jsonPath;
-            return cached;
+        try {
+            RunLandscape cached = readLandscape(L.csvPath);
+            std::int64_t expected = 0;
+            for (int i = 0; i < L.gridSpec.rows; ++i)
+                if (o.slice.owns(i)) expected += L.gridSpec.columns;
+            if (cached.grid.computedCount() >= expected &&
+                (!wantSharpness || cached.sharpnessRadius > 0)) {
+                cached.csvPath = L.csvPath;
+                cached.jsonPath = L.jsonPath;
+                return cached;
+            }
+        } catch (const std::exception&) {
+            // A damaged cache (a hand-edited or torn header) is computed again, not a dead end.
+            fs::remove(L.jsonPath);
+            fs::remove(L.csvPath);
         }
     }
 
@@ -399,6 +428,7 @@ RunLandscape computeRunLandscape(const std::string& runDir, const LandscapeSpec&
     if (o.progress)
         go.progress = [&](double f, const std::string& what) { o.progress(f * gridShare, what); };
     if (o.cache) writeFileAtomically(L.jsonPath, landscapeHeaderJson(L)); // says what is coming
+    go.computed = &L.passesComputed;
     L.grid = computeGrid(evaluator, centre, d1, plane ? &d2 : nullptr, L.gridSpec, go);
     if (L.grid.complete())
         for (PathPoint& p : L.path) p.surfaceLoss = L.grid.interpolateLoss(p.alpha, p.beta);
@@ -408,6 +438,7 @@ RunLandscape computeRunLandscape(const std::string& runDir, const LandscapeSpec&
         L.sharpnessRadius = kSharpnessRadius;
         L.sharpness = meanLossRise(evaluator, centre, kSharpnessRadius, kSharpnessDirections,
                                    kSharpnessSeed, &L.centreLoss);
+        L.passesComputed += 2 * kSharpnessDirections + 1;
     }
     if (o.cache) writeFileAtomically(L.jsonPath, landscapeHeaderJson(L));
     return L;

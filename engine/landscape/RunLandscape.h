@@ -70,6 +70,7 @@ struct RunLandscape {
     /// another key is not resumed from.
     std::string key;
     bool fromCache = false;
+    std::int64_t passesComputed = 0; ///< forward passes this call ran (0: all from the cache)
 };
 
 struct LandscapeRunOptions {

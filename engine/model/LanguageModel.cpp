@@ -123,6 +123,7 @@ InferenceSession::InferenceSession(std::shared_ptr<const ModelFile> model, Backe
                 for (int i = 0; i < 3; ++i)
                     m_impl->weights[blk(l, std::string(names[i]) + part)] =
                         sliceRows(it->second, std::int64_t(i) * s.width, s.width);
+                m_impl->weights.erase(it); // read through its three parts only
             }
         }
     }

@@ -214,6 +214,14 @@ std::vector<std::int64_t> RunStore::snapshotSteps() const {
     return steps;
 }
 
+void RunStore::dropSnapshotsAfter(std::int64_t step) const {
+    for (std::int64_t s : snapshotSteps())
+        if (s > step) {
+            std::error_code ec;
+            fs::remove(snapshotPath(s), ec);
+        }
+}
+
 ToyParams RunStore::loadSnapshot(std::int64_t step) const {
     std::shared_ptr<const MappedFile> file;
     const RawModel raw = readParams(snapshotPath(step), &file);

@@ -60,6 +60,9 @@ public:
     /// The steps with a snapshot, ascending.
     std::vector<std::int64_t> snapshotSteps() const;
     ToyParams loadSnapshot(std::int64_t step) const;
+    /// Removes the snapshots after `step` (all of them for -1): a resumed run goes on from its
+    /// checkpoint, and snapshots of the steps it will train again would be of another path.
+    void dropSnapshotsAfter(std::int64_t step) const;
     std::string snapshotPath(std::int64_t step) const;
 
     /// Where the app keeps its runs: $LLMLAB_RUNS_DIR, else ~/.local/share/llmlab/runs.

@@ -23,6 +23,7 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
             const Checkpoint c = store->loadCheckpoint();
             trainer.restore(c.step, c.seconds, c.params, c.state);
             store->truncateMetrics(c.step);
+            store->dropSnapshotsAfter(c.step);
             const MetricsLog log = store->loadMetrics();
             s.memorisedStep = log.memorisedStep;
             s.grokkedStep = log.grokkedStep;
@@ -30,6 +31,7 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
                    !store->loadMetrics().rows.empty()) {
             // Killed before its first checkpoint: start it again from step 0.
             store->truncateMetrics(0);
+            store->dropSnapshotsAfter(-1);
         } else {
             store->create(config);
         }

@@ -43,6 +43,15 @@ ContourChart::ContourChart(QWidget* parent) : ChartView(parent) {
     setMinimumSize(260, 220);
 }
 
+void ContourChart::clearLandscape(const QString& why) {
+    clear();
+    plot()->clearItems();
+    m_has = false;
+    m_contours = m_pathPoints = 0;
+    setTitle(why);
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void ContourChart::setLandscape(const RunLandscape& L, const ContourOptions& o) {
     clear();
     plot()->clearItems(); // the path's labels
@@ -74,10 +83,12 @@ void ContourChart::setLandscape(const RunLandscape& L, const ContourOptions& o) 
         h.values[k] = std::isnan(L.grid.loss[o.split][k])
                           ? std::nan("")
                           : toColour(L.grid.loss[o.split][k], o.logScale);
-    if (o.colorLo < o.colorHi)
-        ChartView::setColorRange(toColour(o.colorLo, o.logScale), toColour(o.colorHi, o.logScale));
-    else
-        ChartView::setColorRange(0, 0);
+    // The colour range from the computed cells (a slice or a stopped grid leaves NaN cells,
+    // which must not decide the scale), or the one asked for.
+    double clo = o.colorLo, chi = o.colorHi;
+    if (!(clo < chi)) L.grid.lossRange(&clo, &chi, o.split);
+    if (!(clo < chi)) chi = clo + 1;
+    ChartView::setColorRange(toColour(clo, o.logScale), toColour(chi, o.logScale));
     setHeatmap(h);
     for (int i = 0; i < plot()->plottableCount(); ++i) // the colour scale says what it is
         if (qobject_cast<QCPColorMap*>(plot()->plottable(i)))

@@ -26,6 +26,8 @@ public:
     /// Draws `landscape` (a plane; a line landscape shows a sentence instead).
     void setLandscape(const RunLandscape& landscape, const ContourOptions& options = {});
     bool hasLandscape() const { return m_has; }
+    /// Shows nothing but `why` as the title (another kind of landscape is on view).
+    void clearLandscape(const QString& why);
     /// Iso-lines drawn at the last setLandscape.
     int contourCount() const { return m_contours; }
     /// Points of the path drawn (0 when hidden).

@@ -77,8 +77,7 @@ void SurfaceView::setLandscape(const RunLandscape& L, const SurfaceOptions& o) {
     const GridSpec& g = L.gridSpec;
     m_markers.clear();
     if (g.rows < 2 || o.split >= L.grid.splits.size()) {
-        m_proxy->resetArray(new QSurfaceDataArray);
-        m_placeholder->setText(tr("A line landscape has no surface: see the interpolation chart."));
+        clearLandscape(tr("A line landscape has no surface: see the interpolation chart."));
         return;
     }
     // Rows along β (z), columns along α (x): the layout QSurfaceDataProxy asks for.
@@ -120,6 +119,16 @@ void SurfaceView::setLandscape(const RunLandscape& L, const SurfaceOptions& o) {
     m_placeholder->setText(tr("The 3-D view needs OpenGL, which this display does not offer. "
                               "The contour map shows the same data."));
     applyToGraph();
+    // The tab may be on screen already: the graph is made now, not at the next show.
+    if (isVisible()) ensureGraph();
+}
+
+void SurfaceView::clearLandscape(const QString& why) {
+    m_proxy->resetArray(new QSurfaceDataArray);
+    m_markers.clear();
+    m_csv.clear();
+    if (m_graph) m_graph->removeCustomItems();
+    m_placeholder->setText(why);
 }
 
 void SurfaceView::heightRange(double* lo, double* hi) const {

@@ -30,6 +30,8 @@ public:
     ~SurfaceView() override;
 
     void setLandscape(const RunLandscape& landscape, const SurfaceOptions& options = {});
+    /// Shows nothing but `why` (another kind of landscape is on view).
+    void clearLandscape(const QString& why);
     /// The surface's data (rows along β, columns along α; y is the height drawn).
     QSurfaceDataProxy* proxy() const { return m_proxy; }
     QSurface3DSeries* series() const { return m_series; }

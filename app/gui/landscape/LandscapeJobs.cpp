@@ -58,8 +58,7 @@ JobFn makeLandscapeJob(LandscapeRequest request) {
                 *out[k] = computeRunLandscape(run, spec, *backend, o);
             }
         }
-        for (const RunLandscape* L : {&snap.main, &snap.other})
-            if (!L->fromCache && !L->runDir.empty()) snap.passes += landscapePasses(L->spec, true);
+        for (const RunLandscape* L : {&snap.main, &snap.other}) snap.passes += L->passesComputed;
         snap.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return QVariant::fromValue(snap);
@@ -91,7 +90,7 @@ JobFn makeModelLandscapeJob(std::shared_ptr<const ModelFile> model, QString text
         };
         LandscapeSnapshot snap;
         snap.main = computeModelLandscape(model, text.toStdString(), spec, *backend, o);
-        snap.passes = snap.main.gridSpec.points() + 1;
+        snap.passes = snap.main.passesComputed + 2; // and the two timed passes at the centre
         snap.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return QVariant::fromValue(snap);
@@ -102,6 +101,7 @@ JobFn makeOpenLandscapeJob(QString csvPath) {
     return [csvPath](JobContext&) -> QVariant {
         LandscapeSnapshot snap;
         snap.main = readLandscape(csvPath.toStdString());
+        snap.opened = true;
         return QVariant::fromValue(snap);
     };
 }

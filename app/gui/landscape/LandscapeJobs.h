@@ -26,6 +26,7 @@ struct LandscapeSnapshot {
     bool compare = false;
     double seconds = 0;
     std::int64_t passes = 0; ///< forward passes computed (0 when all came from the cache)
+    bool opened = false;     ///< read from a CSV the user chose
 };
 
 /// The snapshot step nearest to `step` among the run's history (-1 when it has none).

@@ -77,8 +77,9 @@ LandscapeLab::LandscapeLab(JobRunner* runner, QWidget* parent)
     connect(m_runner, &JobRunner::jobCancelled, this, [this](quint64 id, const QString&) {
         if (id != m_job) return;
         m_job = 0;
-        setMessage(tr("Stopped. Compute again to go on where it stopped (the points so far are "
-                      "kept in the run folder)."));
+        setMessage(modelSource() ? tr("Stopped.")
+                                 : tr("Stopped. Compute again to go on where it stopped (the "
+                                      "points so far are kept in the run folder)."));
         updateEnabled();
     });
     connect(m_runner, &JobRunner::jobProgress, this,
@@ -528,6 +529,10 @@ void LandscapeLab::redraw() {
         m_surface->setLandscape(L, s);
     } else {
         m_line->setLandscape(L, log);
+        // The map and the surface would still show (and export) the previous plane.
+        const QString why = tr("A line landscape: see the interpolation tab");
+        m_contour->clearLandscape(why);
+        m_surface->clearLandscape(why);
     }
 }
 
