@@ -11,3 +11,5 @@ llmlab_add_test(tst_model_browser SOURCES tst_model_browser.cpp LIBS llmlab_gui 
                 Qt6::Svg LABELS gui)
 llmlab_add_test(tst_landscape_views SOURCES tst_landscape_views.cpp LIBS llmlab_gui llmlab_views
                 Qt6::Svg LABELS gui TIMEOUT 600)
+llmlab_add_test(tst_chart_layout SOURCES tst_chart_layout.cpp LIBS llmlab_gui llmlab_views
+                LABELS gui TIMEOUT 600)

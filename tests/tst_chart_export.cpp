@@ -1,6 +1,10 @@
 // ChartView fed two series (and a heatmap), exported to PNG, SVG, PDF and CSV; each file checked.
 #include "ChartExporter.h"
 #include "ChartView.h"
+#include "ExportDialog.h"
+
+#include <QComboBox>
+#include <QSpinBox>
 
 #include <QFile>
 #include <QImage>
@@ -204,6 +208,41 @@ private slots:
         const QStringList lines = m_chart->toCsv().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(lines.at(0),
                  QStringLiteral("\"cpu, \"\"fast\"\": n\",\"cpu, \"\"fast\"\": GFLOP/s\""));
+    }
+
+    // The export size is the chart's own, not the window's: a 500×360 widget exports as a
+    // 1280×720 slide (and a paper column) in PNG, SVG and PDF.
+    void exportSizeIsIndependentOfTheWindow() {
+        fillTwoSeries(*m_chart);
+        QString error;
+        const QString png = m_dir.filePath(QStringLiteral("slide.png"));
+        QVERIFY2(m_chart->exportTo(png, 96, &error, QSize(1280, 720)), qPrintable(error));
+        QCOMPARE(QImage(png).size(), QSize(1280, 720));
+        const QString column = m_dir.filePath(QStringLiteral("column.png"));
+        QVERIFY(m_chart->exportTo(column, 300, &error, QSize(336, 240)));
+        QCOMPARE(QImage(column).size(), QSize(1050, 750));
+        const QString svg = m_dir.filePath(QStringLiteral("slide.svg"));
+        QVERIFY(m_chart->exportTo(svg, 96, &error, QSize(1280, 720)));
+        QCOMPARE(QSvgRenderer(svg).viewBoxF().size(), QSizeF(1280, 720));
+        QVERIFY(m_chart->exportTo(m_dir.filePath(QStringLiteral("slide.pdf")), 96, &error,
+                                  QSize(1280, 720)));
+        QCOMPARE(m_chart->plot()->size(), QSize(500, 360)); // the window is left as it was
+
+        // The dialog: "as on screen" first, presets fill width × height, typing makes "Custom".
+        llmlab::views::ExportDialog dialog;
+        dialog.setScreenSize(QSize(500, 360));
+        QCOMPARE(dialog.exportSize(), QSize(500, 360));
+        QVERIFY(dialog.sizeBox()->itemText(0).contains(QStringLiteral("500 × 360")));
+        dialog.choosePreset(0);
+        QCOMPARE(dialog.exportSize(), QSize(1280, 720));
+        dialog.choosePreset(1);
+        QCOMPARE(dialog.exportSize(), QSize(336, 240));
+        QCOMPARE(dialog.sizeBox()->currentIndex(), 2);
+        auto* width = dialog.findChildren<QSpinBox*>().value(1); // dpi, width, height
+        QVERIFY(width);
+        width->setValue(777);
+        QCOMPARE(dialog.exportSize().width(), 777);
+        QCOMPARE(dialog.sizeBox()->currentIndex(), dialog.sizeBox()->count() - 1);
     }
 
 private:

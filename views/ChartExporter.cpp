@@ -132,12 +132,25 @@ QSize chartExportSize(const QCustomPlot& plot) {
     return size;
 }
 
-bool exportPng(QCustomPlot& plot, const QString& path, int dpi, QString* error) {
+std::vector<ExportSizePreset> exportSizePresets() {
+    return {{QObject::tr("Slide, 16:9 (1280 × 720)"), QSize(1280, 720)},
+            {QObject::tr("Paper column (3.5 × 2.5 in)"), QSize(336, 240)},
+            {QObject::tr("Paper width (7 × 4 in)"), QSize(672, 384)},
+            {QObject::tr("Square (800 × 800)"), QSize(800, 800)}};
+}
+
+namespace {
+QSize sizeFor(const QCustomPlot& plot, QSize size) {
+    return size.width() >= 50 && size.height() >= 50 ? size : chartExportSize(plot);
+}
+} // namespace
+
+bool exportPng(QCustomPlot& plot, const QString& path, int dpi, QString* error, QSize wanted) {
     if (dpi < 24 || dpi > 2400) {
         setError(error, QStringLiteral("%1: a DPI of %2 is outside 24..2400").arg(path).arg(dpi));
         return false;
     }
-    const QSize size = chartExportSize(plot);
+    const QSize size = sizeFor(plot, wanted);
     // 96 DPI is the logical resolution QCustomPlot lays the chart out at.
     const double scale = dpi / 96.0;
     if (!plot.savePng(path, size.width(), size.height(), scale, -1, dpi, QCP::ruDotsPerInch)) {
@@ -147,8 +160,8 @@ bool exportPng(QCustomPlot& plot, const QString& path, int dpi, QString* error) 
     return true;
 }
 
-bool exportSvg(QCustomPlot& plot, const QString& path, QString* error) {
-    const QSize size = chartExportSize(plot);
+bool exportSvg(QCustomPlot& plot, const QString& path, QString* error, QSize wanted) {
+    const QSize size = sizeFor(plot, wanted);
     QSvgGenerator generator;
     generator.setFileName(path);
     generator.setSize(size);
@@ -174,8 +187,8 @@ bool exportSvg(QCustomPlot& plot, const QString& path, QString* error) {
     return true;
 }
 
-bool exportPdf(QCustomPlot& plot, const QString& path, QString* error) {
-    const QSize size = chartExportSize(plot);
+bool exportPdf(QCustomPlot& plot, const QString& path, QString* error, QSize wanted) {
+    const QSize size = sizeFor(plot, wanted);
     if (!plot.savePdf(path, size.width(), size.height(), QCP::epNoCosmetic,
                       QStringLiteral("llmlab"), QStringLiteral("llmlab chart"))) {
         setError(error, QStringLiteral("%1: could not write the PDF file").arg(path));
@@ -210,14 +223,14 @@ bool exportCsv(QCustomPlot& plot, const QString& path, QString* error) {
     return true;
 }
 
-bool exportPlot(QCustomPlot& plot, const QString& path, int dpi, QString* error) {
+bool exportPlot(QCustomPlot& plot, const QString& path, int dpi, QString* error, QSize size) {
     switch (exportFormatForPath(path)) {
     case ExportFormat::Png:
-        return exportPng(plot, path, dpi, error);
+        return exportPng(plot, path, dpi, error, size);
     case ExportFormat::Svg:
-        return exportSvg(plot, path, error);
+        return exportSvg(plot, path, error, size);
     case ExportFormat::Pdf:
-        return exportPdf(plot, path, error);
+        return exportPdf(plot, path, error, size);
     case ExportFormat::Csv:
         return exportCsv(plot, path, error);
     case ExportFormat::Unknown:

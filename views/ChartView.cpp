@@ -1,6 +1,7 @@
 #include "ChartView.h"
 
 #include "ChartExporter.h"
+#include "ChartLayout.h"
 #include "ExportDialog.h"
 
 #include <QAction>
@@ -48,6 +49,11 @@ ChartView::ChartView(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(
     connect(m_exportAction, &QAction::triggered, this, &ChartView::showExportDialog);
     m_resetAction = new QAction(tr("Fit to data"), this);
     connect(m_resetAction, &QAction::triggered, this, &ChartView::rescale);
+
+    // Every chart: the legend under the plot (never over data), ticks thinned to fit their
+    // labels, text markers kept inside the plot.
+    setLegendBelow(true);
+    connect(m_plot, &QCustomPlot::beforeReplot, this, [this] { fitChartToSpace(*m_plot); });
 }
 
 ChartView::~ChartView() = default;
@@ -231,8 +237,8 @@ void ChartView::rescale() {
     m_plot->replot();
 }
 
-bool ChartView::exportTo(const QString& path, int dpi, QString* error) {
-    return exportPlot(*m_plot, path, dpi, error);
+bool ChartView::exportTo(const QString& path, int dpi, QString* error, QSize size) {
+    return exportPlot(*m_plot, path, dpi, error, size);
 }
 
 QString ChartView::toCsv() const {
@@ -243,10 +249,17 @@ void ChartView::showExportDialog() {
     ExportDialog dialog(this);
     dialog.setBaseName(m_exportBaseName);
     dialog.setDpi(m_lastDpi);
+    dialog.setScreenSize(m_plot->size());
+    if (m_lastSize.isValid()) {
+        const auto presets = exportSizePresets();
+        for (int i = 0; i < int(presets.size()); ++i)
+            if (presets[std::size_t(i)].size == m_lastSize) dialog.choosePreset(i);
+    }
     if (dialog.exec() != QDialog::Accepted) return;
     m_lastDpi = dialog.dpi();
+    m_lastSize = dialog.exportSize();
     QString error;
-    if (!exportTo(dialog.path(), dialog.dpi(), &error)) {
+    if (!exportTo(dialog.path(), dialog.dpi(), &error, dialog.exportSize())) {
         QMessageBox::warning(this, tr("Export failed"), error);
         return;
     }

@@ -4,6 +4,7 @@
 #include "ChartData.h"
 
 #include <QColor>
+#include <QSize>
 #include <QWidget>
 
 class QAction;
@@ -53,15 +54,18 @@ public:
     /// The colour scale's range (0, 0 without a heatmap).
     void colorRange(double* lo, double* hi) const;
 
-    /// Puts the legend in a strip under the plot, one row of entries, instead of inside the
-    /// axis rect, so it never covers data (dense charts: maps, paths).
+    /// The legend in a strip under the plot (the default for every chart: it never covers
+    /// data), its entries in as many columns as fit; false puts it inside, top right.
     void setLegendBelow(bool below);
+    bool legendBelow() const { return m_legendBelow; }
 
     /// Fits the axes to the data and redraws.
     void rescale();
 
-    /// Exports by the extension of `path` (.png/.svg/.pdf/.csv); `dpi` for PNG only.
-    bool exportTo(const QString& path, int dpi = 96, QString* error = nullptr);
+    /// Exports by the extension of `path` (.png/.svg/.pdf/.csv); `dpi` for PNG only; `size`
+    /// the chart is laid out at (1/96 in units; empty: its size on screen).
+    bool exportTo(const QString& path, int dpi = 96, QString* error = nullptr,
+                  QSize size = QSize());
     /// The plotted data as CSV (see plotToCsv).
     QString toCsv() const;
 
@@ -97,6 +101,7 @@ private:
     double m_colorLo = 0, m_colorHi = 0; // a fixed colour range when lo < hi
     bool m_legendBelow = false;
     int m_lastDpi = 150;
+    QSize m_lastSize; // chosen in the export dialog, kept for the next export of this chart
 };
 
 } // namespace llmlab::views

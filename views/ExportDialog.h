@@ -28,6 +28,13 @@ public:
     ExportFormat format() const;
     void setDpi(int dpi);
     int dpi() const;
+    /// The chart's size on screen: the first choice ("as on screen") and the default.
+    void setScreenSize(QSize size);
+    /// Width × height the chart is laid out at (1/96 in units), whatever the window's size.
+    QSize exportSize() const;
+    /// Picks a size preset by index of exportSizePresets() (-1: as on screen).
+    void choosePreset(int index);
+    QComboBox* sizeBox() const { return m_sizes; }
 
     /// The folder the last accepted export went to (shared by every chart in the session).
     static QString lastFolder();
@@ -39,10 +46,15 @@ private:
     void browse();
     void formatChosen(int index);
     void pathEdited();
+    void updatePixels();
 
     QLineEdit* m_path = nullptr;
     QComboBox* m_format = nullptr;
     QSpinBox* m_dpi = nullptr;
+    QComboBox* m_sizes = nullptr;
+    QSpinBox* m_width = nullptr;
+    QSpinBox* m_height = nullptr;
+    QSize m_screen{800, 500};
     QLabel* m_pixels = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
 };

@@ -29,15 +29,6 @@ void CurvesChart::setCurves(const std::vector<ChartCurve>& curves) {
         plot()->graph(index)->setPen(QPen(c.color, c.width, c.style));
     }
     m_curveNames = names;
-    // addSeries shows a legend for more than one graph and puts it top right; with headroom it
-    // goes top centre, in columns, into the space kept free for it.
-    plot()->legend->setVisible(seriesCount() > 1);
-    if (m_headroom > 0) {
-        plot()->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, false);
-        plot()->legend->setWrap(m_legendColumns);
-        plot()->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
-        plot()->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignHCenter);
-    }
 }
 
 QStringList CurvesChart::markerLabels() const {
@@ -70,9 +61,9 @@ void CurvesChart::placeMarkers() {
         auto* text = new QCPItemText(plot());
         text->position->setTypeX(QCPItemPosition::ptPlotCoords);
         text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        // Below the legend's strip at the top, staggered so two close markers do not print
-        // over each other.
-        text->position->setCoords(m.step, (m_headroom > 0 ? 0.15 : 0.03) + 0.075 * row++);
+        // Staggered so two close markers do not print over each other; the legend is under
+        // the plot, so the top is free.
+        text->position->setCoords(m.step, 0.03 + 0.075 * row++);
         text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
         text->setText(QStringLiteral(" %1 (%2)").arg(m.label).arg(qint64(m.step)));
         text->setColor(m.color);
@@ -96,11 +87,6 @@ void CurvesChart::setFixedValueRange(double lower, double upper) {
     m_rangeUpper = upper;
 }
 
-void CurvesChart::setLegendHeadroom(double fraction, int columns) {
-    m_headroom = std::clamp(fraction, 0.0, 0.9);
-    m_legendColumns = std::max(1, columns);
-}
-
 void CurvesChart::refit() {
     if (seriesCount() > 0) {
         plot()->rescaleAxes();
@@ -110,18 +96,6 @@ void CurvesChart::refit() {
             plot()->yAxis->setRange(m_rangeLower, m_rangeUpper);
         else if (plot()->yAxis->scaleType() == QCPAxis::stLinear)
             plot()->yAxis->scaleRange(1.08, plot()->yAxis->range().center());
-        if (m_headroom > 0 && plot()->legend->visible()) {
-            // Raise the top so the data fills only the lower (1 - headroom) of the axis; on a
-            // log axis the same in decades.
-            QCPAxis* y = plot()->yAxis;
-            const QCPRange r = y->range();
-            if (y->scaleType() == QCPAxis::stLogarithmic && r.lower > 0) {
-                const double span = std::log10(r.upper / r.lower);
-                y->setRangeUpper(r.upper * std::pow(10.0, span * m_headroom / (1 - m_headroom)));
-            } else {
-                y->setRangeUpper(r.upper + r.size() * m_headroom / (1 - m_headroom));
-            }
-        }
     }
     plot()->replot(QCustomPlot::rpQueuedReplot);
 }

@@ -46,10 +46,6 @@ public:
     /// Linear value axes: a fixed range (accuracy 0..1) instead of fitting to the data.
     void setFixedValueRange(double lower, double upper);
 
-    /// Keeps the top `fraction` of the value axis free of data and puts the legend there, in
-    /// `columns` columns, so it never covers a curve (accuracy at 1.0 runs along the top).
-    void setLegendHeadroom(double fraction, int columns);
-
     /// Fits the axes to the data and asks for a queued replot (at most one per event loop
     /// pass, however many updates came in).
     void refit();
@@ -63,8 +59,6 @@ private:
     bool m_logSteps = false;
     bool m_fixedRange = false;
     double m_rangeLower = 0, m_rangeUpper = 1;
-    double m_headroom = 0;
-    int m_legendColumns = 1;
 };
 
 } // namespace llmlab::views

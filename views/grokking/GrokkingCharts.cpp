@@ -41,10 +41,6 @@ GrokkingCharts::GrokkingCharts(QWidget* parent) : QWidget(parent) {
     m_attention = new ChartView(this);
     setupAttentionChart(*m_attention);
     for (ChartView* c : charts()) c->setObjectName(c->title());
-    // Legends above the data: train/val pairs side by side, the norms in one row.
-    m_loss->setLegendHeadroom(0.25, 2);
-    m_accuracy->setLegendHeadroom(0.25, 2);
-    m_norms->setLegendHeadroom(0.25, 5);
 
     auto* grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);
