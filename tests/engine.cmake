@@ -38,3 +38,8 @@ set_tests_properties(landscape_slices PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}
 if(LLMLAB_CLI_HAS_MPI)
     set_property(TEST landscape_slices APPEND PROPERTY ENVIRONMENT "LLMLAB_EXPECT_MPI=1")
 endif()
+
+# llmlab-cli refuses unknown options and bad values for every command.
+add_test(NAME cli_options COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_options.sh
+                                  $<TARGET_FILE:llmlab-cli>)
+set_tests_properties(cli_options PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 120)

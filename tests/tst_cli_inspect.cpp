@@ -109,27 +109,29 @@ private slots:
     void badInput_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
-        QTest::newRow("no path") << QStringList{"inspect"} << "give the model";
+        QTest::addColumn<int>("code"); // 1: the work failed; 2: the command line is wrong
+        QTest::newRow("no path") << QStringList{"inspect"} << "give the model" << 1;
         QTest::newRow("missing file")
-            << QStringList{"inspect", "/nonexistent/model.gguf"} << "/nonexistent/model.gguf";
+            << QStringList{"inspect", "/nonexistent/model.gguf"} << "/nonexistent/model.gguf" << 1;
         QTest::newRow("not a model")
             << QStringList{"inspect", "@FIXTURES@/corpus/tinyshakespeare.txt"}
-            << "tinyshakespeare.txt";
+            << "tinyshakespeare.txt" << 1;
         QTest::newRow("unknown tensor")
             << QStringList{"inspect", "@FIXTURES@/gguf/stories260K.gguf", "--stats", "nope"}
-            << "no tensor named 'nope'";
+            << "no tensor named 'nope'" << 1;
         QTest::newRow("bad bins") << QStringList{"inspect", "@FIXTURES@/gguf/stories260K.gguf",
                                                  "--stats", "output.weight",
                                                  "--bins",  "x"}
-                                  << "--bins";
+                                  << "--bins takes a whole number" << 2;
     }
     void badInput() {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
+        QFETCH(int, code);
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", unused);
         args.replaceInStrings("@FIXTURES@", QString::fromStdString(llmlab::test::fixturesDir()));
         const Run r = runCli(args);
-        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.exitCode, code);
         QVERIFY(r.out.isEmpty());
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
         QCOMPARE(r.err.count('\n'), 1); // one sentence, one line

@@ -21,6 +21,10 @@ int landscapeMerge(const Args& args);
 /// `bench landscape`: grid points per second of the toy model.
 int benchLandscape(const Args& args);
 
+/// Throws std::invalid_argument with one sentence for an option `command` does not take, a
+/// missing value, or a value of the wrong kind (a word where a number goes).
+void validateOptions(const std::string& command, const Args& args);
+
 /// The value after `--name` (or `--name=value`), or `fallback`.
 std::string option(const Args& args, const std::string& name, const std::string& fallback = "");
 /// True when `--name` is present.

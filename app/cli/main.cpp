@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <stdexcept>
 #include <vector>
 
 namespace {
@@ -106,8 +107,10 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     const Args args(argv + 2, argv + argc);
     const std::map<std::string, int (*)(const Args&)> commands = {
-        {"devices", devices},   {"bench", bench}, {"check", check},     {"train", train},
-        {"tokenize", tokenize}, {"run", run},     {"inspect", inspect}, {"models", models},
+        {"devices", devices},     {"bench", bench},
+        {"check", check},         {"train", train},
+        {"tokenize", tokenize},   {"run", run},
+        {"inspect", inspect},     {"models", models},
         {"landscape", landscape}, {"landscape-merge", landscapeMerge}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
@@ -116,6 +119,12 @@ int main(int argc, char** argv) {
     const auto it = commands.find(command);
     if (it == commands.end()) {
         std::fprintf(stderr, "llmlab-cli: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+        return 2;
+    }
+    try {
+        validateOptions(command, args);
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "llmlab-cli %s: %s\n", command.c_str(), e.what());
         return 2;
     }
     try {

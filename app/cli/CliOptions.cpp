@@ -1,0 +1,175 @@
+// Every command's options, checked before the command runs: an unknown option, a missing value
+// or a value of the wrong kind is one sentence and exit code 2, never silently ignored.
+#include "Cli.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+
+namespace llmlab::cli {
+
+namespace {
+
+// i: whole number, n: number, s: text, f: a flag (takes no value).
+using OptionKinds = std::map<std::string, char>;
+
+struct CommandOptions {
+    OptionKinds options;
+    int maxPositionals = 0; ///< -1: any number
+};
+
+const std::map<std::string, CommandOptions>& commandOptions() {
+    static const std::map<std::string, CommandOptions> table = {
+        {"devices", {{}, 0}},
+        {"check", {{{"op", 's'}}, 1}},
+        {"bench",
+         {{{"backend", 's'},
+           {"reps", 'i'},
+           {"sizes", 's'},
+           {"preset", 's'},
+           {"steps", 'i'},
+           {"tokens", 'i'},
+           {"mlock", 'f'},
+           {"no-mmap", 'f'},
+           {"shape", 's'},
+           {"type", 's'},
+           {"vocab", 's'},
+           {"out", 's'},
+           {"seed", 'i'},
+           {"grid", 'i'},
+           {"split", 's'}},
+          2}},
+        {"train",
+         {{{"preset", 's'},
+           {"task", 's'},
+           {"p", 'i'},
+           {"train-fraction", 'n'},
+           {"seed", 'i'},
+           {"model-seed", 'i'},
+           {"layers", 'i'},
+           {"d-model", 'i'},
+           {"heads", 'i'},
+           {"d-mlp", 'i'},
+           {"activation", 's'},
+           {"layer-norm", 'f'},
+           {"tied", 'f'},
+           {"lr", 'n'},
+           {"wd", 'n'},
+           {"beta1", 'n'},
+           {"beta2", 'n'},
+           {"warmup", 'i'},
+           {"cosine", 'f'},
+           {"clip", 'n'},
+           {"batch", 'i'},
+           {"grokfast", 'f'},
+           {"grokfast-alpha", 'n'},
+           {"grokfast-lambda", 'n'},
+           {"steps", 'i'},
+           {"eval-every", 'i'},
+           {"checkpoint-every", 'i'},
+           {"backend", 's'},
+           {"name", 's'},
+           {"out", 's'},
+           {"resume", 's'},
+           {"until-grokked", 'f'},
+           {"export", 's'}},
+          0}},
+        {"tokenize", {{{"prompt", 's'}, {"chat", 'f'}, {"tokenizer", 's'}}, 1}},
+        {"run",
+         {{{"prompt", 's'},
+           {"n", 'i'},
+           {"chat", 'f'},
+           {"temp", 'n'},
+           {"top-k", 'i'},
+           {"top-p", 'n'},
+           {"min-p", 'n'},
+           {"repeat-penalty", 'n'},
+           {"seed", 'i'},
+           {"ctx", 'i'},
+           {"logits", 'f'},
+           {"dump-attention", 's'},
+           {"backend", 's'},
+           {"tokenizer", 's'}},
+          1}},
+        {"inspect", {{{"json", 'f'}, {"tensors", 'f'}, {"stats", 's'}, {"bins", 'i'}}, 1}},
+        {"models", {{{"json", 'f'}}, 0}},
+        {"landscape",
+         {{{"directions", 's'}, {"checkpoint", 's'}, {"grid", 'i'},
+           {"range", 'n'},      {"split", 's'},      {"seed", 'i'},
+           {"tensors", 's'},    {"keep-1d", 'f'},    {"no-filter-norm", 'f'},
+           {"from", 'i'},       {"to", 'i'},         {"slice", 's'},
+           {"mpi", 'f'},        {"no-cache", 'f'},   {"no-sharpness", 'f'},
+           {"out", 's'},        {"backend", 's'},    {"quiet", 'f'},
+           {"text", 's'},       {"prompt", 's'},     {"tokens", 'i'}},
+          1}},
+        {"landscape-merge", {{}, -1}},
+    };
+    return table;
+}
+
+bool isWhole(const std::string& v) {
+    if (v.empty()) return false;
+    errno = 0;
+    char* end = nullptr;
+    std::strtoll(v.c_str(), &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+bool isNumber(const std::string& v) {
+    if (v.empty()) return false;
+    errno = 0;
+    char* end = nullptr;
+    std::strtod(v.c_str(), &end);
+    return errno == 0 && *end == '\0';
+}
+
+} // namespace
+
+void validateOptions(const std::string& command, const Args& args) {
+    const auto found = commandOptions().find(command);
+    if (found == commandOptions().end()) return;
+    OptionKinds kinds = found->second.options;
+    kinds.emplace("device", 'i'); // every command takes it
+    int positionals = 0;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        const bool longForm = a.rfind("--", 0) == 0 && a.size() > 2;
+        const bool shortForm = !longForm && a.size() == 2 && a[0] == '-' && a[1] != '-' &&
+                               !std::isdigit(static_cast<unsigned char>(a[1]));
+        if (!longForm && !shortForm) {
+            ++positionals;
+            if (found->second.maxPositionals >= 0 && positionals > found->second.maxPositionals)
+                throw std::invalid_argument("unexpected argument '" + a +
+                                            "' (see llmlab-cli help)");
+            continue;
+        }
+        std::string name = a.substr(longForm ? 2 : 1), value;
+        bool inlineValue = false;
+        if (const auto eq = name.find('='); eq != std::string::npos) {
+            value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+            inlineValue = true;
+        }
+        const auto kind = kinds.find(name);
+        if (kind == kinds.end() || (shortForm && name.size() != 1))
+            throw std::invalid_argument("unknown option '" + a.substr(0, a.find('=')) +
+                                        "' (see llmlab-cli help)");
+        if (kind->second == 'f') {
+            if (inlineValue) throw std::invalid_argument("--" + name + " takes no value");
+            continue;
+        }
+        if (!inlineValue) {
+            if (i + 1 >= args.size()) throw std::invalid_argument("--" + name + " needs a value");
+            value = args[++i];
+        }
+        if (kind->second == 'i' && !isWhole(value))
+            throw std::invalid_argument("--" + name + " takes a whole number (got '" + value +
+                                        "')");
+        if (kind->second == 'n' && !isNumber(value))
+            throw std::invalid_argument("--" + name + " takes a number (got '" + value + "')");
+    }
+}
+
+} // namespace llmlab::cli
