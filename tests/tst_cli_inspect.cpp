@@ -35,6 +35,47 @@ class TestCliInspect : public QObject {
     Q_OBJECT
 
 private slots:
+    // A tokenizer without a model: a tokenizer.json, a folder holding one, a vocab-only GGUF.
+    void tokenizeWithATokenizerAlone_data() {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("first");
+        QTest::newRow("tokenizer.json") << "tokenizers/qwen-bpe/tokenizer.json"
+                                        << "151644";
+        QTest::newRow("tokenizer folder") << "tokenizers/qwen-bpe"
+                                          << "151644";
+        QTest::newRow("vocab-only gguf") << "llama.cpp-vocab/ggml-vocab-llama-spm.gguf"
+                                         << "1";
+    }
+    void tokenizeWithATokenizerAlone() {
+        QFETCH(QString, path);
+        QFETCH(QString, first);
+        LLMLAB_REQUIRE_FIXTURE(path.toStdString(), full);
+        const Run r = runCli(
+            {"tokenize", QString::fromStdString(full), "--prompt", "<|im_start|>user hello"});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.split('\n').first().trimmed().section(' ', 0, 0), first);
+        QVERIFY(r.out.contains("tokens"));
+    }
+
+    // Special tokens typed in text are their control token (as Hugging Face does by default);
+    // --plain-special spells them out.
+    void specialTokensInText() {
+        LLMLAB_REQUIRE_FIXTURE("tokenizers/qwen-bpe/tokenizer.json", path);
+        const QString text = "<|im_start|>user\nhi<|im_end|>";
+        const Run parsed = runCli({"tokenize", QString::fromStdString(path), "--prompt", text});
+        QCOMPARE(parsed.exitCode, 0);
+        QStringList ids;
+        for (const QString& line : parsed.out.split('\n', Qt::SkipEmptyParts))
+            if (!line.startsWith('#')) ids << line.trimmed().section(' ', 0, 0);
+        QCOMPARE(ids.first(), QString("151644")); // <|im_start|>
+        QCOMPARE(ids.last(), QString("151645"));  // <|im_end|>
+        const Run plain =
+            runCli({"tokenize", QString::fromStdString(path), "--prompt", text, "--plain-special"});
+        QCOMPARE(plain.exitCode, 0);
+        QVERIFY(!plain.out.contains("151644"));
+        QVERIFY(plain.out.count('\n') > parsed.out.count('\n'));
+    }
+
     void initTestCase() {
         if (qEnvironmentVariable("LLMLAB_CLI").isEmpty())
             QSKIP("LLMLAB_CLI is not set (run through CTest)");

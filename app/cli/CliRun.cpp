@@ -38,7 +38,9 @@ std::vector<std::int32_t> promptTokens(const Tokenizer& tok, const Args& args) {
         const std::vector<ChatMessage> messages = {{"user", prompt}};
         return tok.encode(tok.renderChat(messages), {true, true});
     }
-    std::vector<std::int32_t> ids = tok.encode(prompt, {true, false});
+    // Special tokens typed in the text ("<|im_start|>") are recognised, as Hugging Face
+    // tokenizers do by default; --plain-special reads them as ordinary text.
+    std::vector<std::int32_t> ids = tok.encode(prompt, {true, !flag(args, "plain-special")});
     if (ids.empty() || (tok.bosId() >= 0 && ids.front() != tok.bosId()))
         if (tok.bosId() >= 0) ids.insert(ids.begin(), tok.bosId());
     return ids;
@@ -67,7 +69,43 @@ void dumpAttention(const std::string& dir, const InferenceSession& s) {
 
 } // namespace
 
+// A tokenizer alone: a tokenizer.json, a folder holding one (no weights needed), or a
+// vocab-only GGUF. Null when `path` is none of these (a model file: open it as a model).
+std::unique_ptr<Tokenizer> tokenizerAlone(const std::string& path) {
+    namespace fs = std::filesystem;
+    auto ends = [&](const char* s) {
+        const std::string e(s);
+        return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+    };
+    if (ends(".json")) return std::make_unique<Tokenizer>(Tokenizer::fromTokenizerJson(path));
+    if (fs::is_directory(path) && fs::exists(path + "/tokenizer.json")) {
+        // A model folder is opened as a model (its tokenizer the same); a tokenizer-only one here.
+        bool weights = false;
+        for (const auto& e : fs::directory_iterator(path))
+            weights = weights || e.path().extension() == ".safetensors";
+        if (!weights)
+            return std::make_unique<Tokenizer>(
+                Tokenizer::fromTokenizerJson(path + "/tokenizer.json"));
+    }
+    if (ends(".gguf")) {
+        std::string error;
+        if (!ModelFile::open(path, &error)) // no weights: a vocab-only file
+            return std::make_unique<Tokenizer>(Tokenizer::fromGgufFile(path));
+    }
+    return nullptr;
+}
+
 int tokenize(const Args& args) {
+    if (args.empty() || args.front().rfind("--", 0) == 0)
+        throw std::invalid_argument("say which model or tokenizer: llmlab-cli tokenize PATH ...");
+    std::unique_ptr<Tokenizer> alone =
+        option(args, "tokenizer").empty() ? tokenizerAlone(args.front()) : nullptr;
+    if (alone) {
+        const std::vector<std::int32_t> ids = promptTokens(*alone, args);
+        for (std::int32_t id : ids) std::printf("%6d  %s\n", id, alone->tokenPiece(id).c_str());
+        std::printf("# %zu tokens\n", ids.size());
+        return 0;
+    }
     auto model = openModel(args);
     const Tokenizer tok = tokenizerOf(*model, args);
     const std::vector<std::int32_t> ids = promptTokens(tok, args);

@@ -35,7 +35,7 @@ commands:
         [--d-mlp N] [--activation relu|gelu] [--layer-norm] [--tied] [--lr X]
         [--wd X] [--beta1 X] [--beta2 X] [--warmup N] [--cosine] [--clip X]
         [--batch N] [--grokfast] [--steps N] [--eval-every N]
-        [--checkpoint-every N] [--backend cpu|vulkan] [--out DIR]
+        [--checkpoint-every N] [--checkpoint-seconds S] [--backend cpu|vulkan] [--out DIR]
         [--resume DIR] [--until-grokked] [--export FILE.gguf|FOLDER]
                                train a toy transformer on a modular-arithmetic task
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
@@ -59,11 +59,14 @@ commands:
                                a model's anatomy, parameter share and tensor table;
                                --tensors the table only, --stats one tensor's statistics
   models [--json]              the models found in Ollama's store and the Hugging Face cache
-  tokenize MODEL --prompt TEXT [--chat] [--tokenizer FILE]
-                               the prompt's token ids and pieces
+  tokenize MODEL|TOKENIZER --prompt TEXT [--chat] [--tokenizer FILE] [--plain-special]
+                               the prompt's token ids and pieces; TOKENIZER is a
+                               tokenizer.json, a folder with one, or a vocab-only GGUF.
+                               Special tokens typed in the text ("<|im_start|>") are
+                               recognised unless --plain-special
   run MODEL --prompt TEXT [-n N] [--chat] [--temp X] [--top-k N] [--top-p X]
         [--min-p X] [--repeat-penalty X] [--seed N] [--ctx N] [--logits]
-        [--dump-attention DIR] [--backend cpu|vulkan] [--tokenizer FILE]
+        [--dump-attention DIR] [--backend cpu|vulkan] [--tokenizer FILE] [--plain-special]
                                generate text (streamed); --logits prints each token's
                                id and log-probability; --dump-attention writes the
                                prompt's attention as CSV per layer and head

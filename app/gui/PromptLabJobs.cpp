@@ -24,8 +24,10 @@ Backend& backendFor(JobContext& ctx, std::unique_ptr<Backend>& fallback) {
 
 views::TokenChip chipOf(const Tokenizer& tok, std::int32_t id, int position) {
     const std::string& bytes = tok.tokenBytes(id);
+    const TokenType type = tok.tokenType(id);
     return {id, QString::fromStdString(tok.tokenPiece(id)),
-            QByteArray(bytes.data(), qsizetype(bytes.size())), position};
+            QByteArray(bytes.data(), qsizetype(bytes.size())), position,
+            type == TokenType::Control || type == TokenType::UserDefined};
 }
 
 QString visible(const Tokenizer& tok, std::int32_t id) {
@@ -44,13 +46,15 @@ void lensRow(std::span<const float> logits, int* id, float* p) {
 
 } // namespace
 
-std::vector<std::int32_t> promptTokens(const Tokenizer& tok, const QString& text, bool chat) {
+std::vector<std::int32_t> promptTokens(const Tokenizer& tok, const QString& text, bool chat,
+                                       bool plainSpecial) {
     const std::string prompt = text.toStdString();
     if (chat) {
         const std::vector<ChatMessage> messages = {{"user", prompt}};
         return tok.encode(tok.renderChat(messages), {true, true});
     }
-    std::vector<std::int32_t> ids = tok.encode(prompt, {true, false});
+    // Special tokens typed in the text are matched, as Hugging Face tokenizers do by default.
+    std::vector<std::int32_t> ids = tok.encode(prompt, {true, !plainSpecial});
     if (tok.bosId() >= 0 && (ids.empty() || ids.front() != tok.bosId()))
         ids.insert(ids.begin(), tok.bosId());
     return ids;
@@ -62,7 +66,7 @@ JobFn makePromptRunJob(PromptRequest req) {
         const Tokenizer& tok = *req.tokenizer;
         const ModelSpec& spec = req.model->spec();
         PromptRunSnapshot snap;
-        snap.ids = promptTokens(tok, req.text, req.chat);
+        snap.ids = promptTokens(tok, req.text, req.chat, req.plainSpecial);
         const int T = int(snap.ids.size());
         if (T == 0) throw std::runtime_error("the prompt has no tokens");
         if (T > req.context)

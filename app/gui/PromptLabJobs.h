@@ -29,8 +29,9 @@ struct PromptRequest {
     std::shared_ptr<const Tokenizer> tokenizer;
     QString text;
     bool chat = false;
-    int context = 1024; ///< the session's maximum context (cache size)
-    int maxTokens = 32; ///< for generation
+    bool plainSpecial = false; ///< read "<|im_start|>" typed in the text as text, not a token
+    int context = 1024;        ///< the session's maximum context (cache size)
+    int maxTokens = 32;        ///< for generation
     SamplingParams sampling;
 };
 
@@ -66,8 +67,9 @@ signals:
 };
 
 /// The prompt's ids: the chat format when `chat`, and BOS where the tokenizer has one (as
-/// llmlab-cli does).
-std::vector<std::int32_t> promptTokens(const Tokenizer& tokenizer, const QString& text, bool chat);
+/// llmlab-cli does); special tokens typed in the text are matched unless `plainSpecial`.
+std::vector<std::int32_t> promptTokens(const Tokenizer& tokenizer, const QString& text, bool chat,
+                                       bool plainSpecial = false);
 
 /// Prefills the prompt with attention and logit-lens captures. Returns a PromptRunSnapshot.
 JobFn makePromptRunJob(PromptRequest request);

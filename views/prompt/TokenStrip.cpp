@@ -33,17 +33,22 @@ void TokenStrip::setTokens(std::vector<TokenChip> tokens) {
     update();
 }
 
+QString chipPiece(const TokenChip& t) {
+    return t.special ? t.piece : visiblePiece(t.bytes);
+}
+
 QString TokenStrip::chipText(int i) const {
     const TokenChip& t = m_tokens.at(std::size_t(i));
-    return QStringLiteral("%1 %2").arg(visiblePiece(t.bytes)).arg(t.id);
+    return QStringLiteral("%1 %2").arg(chipPiece(t)).arg(t.id);
 }
 
 QString TokenStrip::toolTipFor(int i) const {
     const TokenChip& t = m_tokens.at(std::size_t(i));
-    return tr("id %1\npiece %2\nbytes %3\nposition %4")
+    return tr("id %1%5\npiece %2\nbytes %3\nposition %4")
         .arg(t.id)
         .arg(t.piece, QString::fromLatin1(t.bytes.toHex(' ')))
-        .arg(t.position);
+        .arg(t.position)
+        .arg(t.special ? tr(" (special token)") : QString());
 }
 
 void TokenStrip::layoutChips(int width) {
@@ -88,12 +93,16 @@ void TokenStrip::paintEvent(QPaintEvent* event) {
         const QRect& r = m_rects[std::size_t(i)];
         if (!r.intersects(event->rect())) continue;
         // Alternating tints keep neighbouring chips apart.
-        p.setPen(QColor(150, 150, 170));
-        p.setBrush(i % 2 ? QColor(225, 235, 250) : QColor(250, 240, 220));
-        p.drawRoundedRect(r, 4, 4);
         const TokenChip& t = m_tokens[std::size_t(i)];
-        const QString piece = visiblePiece(t.bytes);
-        p.setPen(Qt::black);
+        // Special tokens (BOS, chat markers) on a dark chip with their vocabulary name, so a
+        // marker typed in the text and matched is told apart from the same characters as text.
+        p.setPen(t.special ? QPen(QColor(90, 40, 120), 1.5, Qt::DashLine)
+                           : QPen(QColor(150, 150, 170)));
+        p.setBrush(t.special ? QColor(235, 220, 245)
+                             : (i % 2 ? QColor(225, 235, 250) : QColor(250, 240, 220)));
+        p.drawRoundedRect(r, 4, 4);
+        const QString piece = chipPiece(t);
+        p.setPen(t.special ? QColor(90, 40, 120) : QColor(Qt::black));
         p.drawText(r.adjusted(kPad, kPad, 0, 0), Qt::AlignLeft | Qt::AlignTop, piece);
         p.setPen(idColor);
         p.drawText(r.adjusted(kPad + fm.horizontalAdvance(piece + QLatin1Char(' ')), kPad, 0, 0),

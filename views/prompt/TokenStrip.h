@@ -16,10 +16,13 @@ struct TokenChip {
     QString piece;    ///< the vocabulary entry as stored ('▁the', 'Ġthe', '<0x0A>')
     QByteArray bytes; ///< what it decodes to
     int position = 0;
+    bool special = false; ///< a control or added token (BOS, <|im_start|>): drawn apart
 };
 
 /// Spaces as '·', newlines as '↵', tabs as '→', so whitespace tokens can be told apart.
 QString visiblePiece(const QByteArray& bytes);
+/// What a chip shows: a special token by its vocabulary name, others as visiblePiece.
+QString chipPiece(const TokenChip& chip);
 
 class TokenStrip : public QWidget {
     Q_OBJECT
