@@ -101,6 +101,20 @@ class TestDiscovery : public QObject {
     fs::path home() const { return m_home.path().toStdString(); }
 
 private slots:
+    // A model in Hugging Face's cache goes by its repository, not its snapshot's hash.
+    void displayNames() {
+        using llmlab::modelDisplayName;
+        const std::string hub = "/home/u/.cache/huggingface/hub/";
+        QCOMPARE(modelDisplayName(hub + "models--Qwen--Qwen2.5-0.5B/snapshots/abc123"),
+                 std::string("Qwen/Qwen2.5-0.5B"));
+        QCOMPARE(modelDisplayName(hub + "models--Qwen--Qwen2.5-0.5B/snapshots/abc123/"),
+                 std::string("Qwen/Qwen2.5-0.5B"));
+        QCOMPARE(modelDisplayName(hub + "models--gpt2/snapshots/e7da7f/model.safetensors"),
+                 std::string("gpt2 (model.safetensors)"));
+        QCOMPARE(modelDisplayName("/models/stories260K.gguf"), std::string("stories260K.gguf"));
+        QCOMPARE(modelDisplayName("/data/hf/tiny-random-gpt2/"), std::string("tiny-random-gpt2"));
+    }
+
     void init() {
         QVERIFY(m_home.isValid());
         QDir(m_home.path()).removeRecursively();

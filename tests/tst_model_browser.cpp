@@ -20,14 +20,18 @@
 #include <QAbstractItemModelTester>
 #include <QCryptographicHash>
 #include <QFile>
+#include <QHeaderView>
 #include <QImage>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
+#include <QTreeView>
 #include <QTreeWidget>
 #include <QtTest>
+
+#include <functional>
 
 #include <qcustomplot.h>
 
@@ -173,6 +177,44 @@ private slots:
         QVERIFY(pane.selectTensor(QStringLiteral("blk.2.ffn_up.weight")));
         QCOMPARE(selected.count(), 1);
         QCOMPARE(selected.at(0).at(0).toString(), QStringLiteral("blk.2.ffn_up.weight"));
+    }
+
+    // Names stay readable: elided in the middle when narrow, whole in the tooltip, and the
+    // dock opens as wide as the model's names need.
+    void layerNamesStayReadable() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        LayerTreePane pane;
+        pane.setModel(snapshotOf(path));
+        QCOMPARE(pane.view()->textElideMode(), Qt::ElideMiddle);
+        QVERIFY(pane.selectTensor(QStringLiteral("blk.2.attn_output.weight")));
+        const QModelIndex current = pane.view()->currentIndex();
+        QCOMPARE(current.siblingAtColumn(0).data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("blk.2.attn_output.weight"));
+        const QModelIndex group = current.parent();
+        QCOMPARE(group.data(Qt::ToolTipRole).toString(), group.data().toString());
+        // Wide enough for the longest name beside shape, dtype, parameters and bytes.
+        const QFontMetrics fm(pane.view()->font());
+        QVERIFY(pane.preferredWidth() > fm.horizontalAdvance(QStringLiteral("attn_output.weight")) +
+                                            pane.view()->header()->sectionSizeHint(1));
+        pane.resize(pane.preferredWidth(), 400);
+        pane.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&pane));
+        pane.view()->expandAll();
+        // At the preferred width the name column holds the longest label unelided.
+        int widest = 0;
+        std::function<void(const QModelIndex&, int)> walk = [&](const QModelIndex& p, int depth) {
+            for (int r = 0; r < pane.proxy()->rowCount(p); ++r) {
+                const QModelIndex i = pane.proxy()->index(r, 0, p);
+                QFont f = pane.view()->font();
+                if (const QVariant v = i.data(Qt::FontRole); v.isValid()) f = v.value<QFont>();
+                widest = std::max(widest, QFontMetrics(f).horizontalAdvance(i.data().toString()) +
+                                              (depth + 1) * pane.view()->indentation());
+                walk(i, depth + 1);
+            }
+        };
+        walk({}, 0);
+        QVERIFY2(pane.view()->columnWidth(0) >= widest,
+                 qPrintable(QString("%1 < %2").arg(pane.view()->columnWidth(0)).arg(widest)));
     }
 
     void summaryAnswersTheAnatomyQuestions() {

@@ -9,12 +9,14 @@
 #include "TensorInspector.h"
 
 #include <QDockWidget>
+
 #include <QFileInfo>
 #include <QMainWindow>
 #include <QMessageBox>
 #include <QScrollArea>
 #include <QStatusBar>
 #include <QTimer>
+#include <algorithm>
 
 namespace llmlab::gui {
 
@@ -127,7 +129,10 @@ void ModelBrowser::jobFinished(quint64 id, const QString& kind, const QVariant& 
             // First model: make room for the browser (later the person's layout is kept),
             // once the docks have been laid out, or the sizes are not applied.
             QTimer::singleShot(0, this, [this] {
-                m_window->resizeDocks({m_treeDock}, {460}, Qt::Horizontal);
+                // As wide as the model's names need, up to 45% of the window.
+                const int wanted = std::clamp(m_tree->preferredWidth(), 300,
+                                              std::max(300, m_window->width() * 45 / 100));
+                m_window->resizeDocks({m_treeDock}, {wanted}, Qt::Horizontal);
                 m_window->resizeDocks({m_treeDock, m_summaryDock}, {520, 480}, Qt::Vertical);
             });
         }

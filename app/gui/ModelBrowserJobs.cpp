@@ -1,5 +1,7 @@
 #include "ModelBrowserJobs.h"
 
+#include "discovery/ModelDiscovery.h"
+
 #include <QFileInfo>
 
 #include <stdexcept>
@@ -26,7 +28,7 @@ JobFn makeOpenModelJob(const QString& path) {
         OpenedModel opened;
         views::ModelSnapshot& s = opened.snapshot;
         s.path = path;
-        s.displayName = file.isEmpty() ? path : file;
+        s.displayName = QString::fromStdString(modelDisplayName(path.toStdString()));
         const std::string_view format = modelFormatName(model->format());
         s.format = QString::fromLatin1(format.data(), qsizetype(format.size()));
         s.spec = model->spec();

@@ -266,4 +266,24 @@ DiscoveryResult discoverModels(const DiscoveryOptions& options) {
     return result;
 }
 
+std::string modelDisplayName(const std::string& path) {
+    const fs::path p = fs::path(path).lexically_normal();
+    std::vector<std::string> parts;
+    for (const fs::path& part : p)
+        if (!part.empty() && part != "/") parts.push_back(part.string());
+    // …/models--ORG--NAME/snapshots/HASH[/…]: the repository, not the snapshot's hash.
+    for (std::size_t i = 0; i + 2 < parts.size(); ++i) {
+        if (parts[i].rfind("models--", 0) != 0 || parts[i + 1] != "snapshots") continue;
+        std::string repo = parts[i].substr(8);
+        if (const auto sep = repo.find("--"); sep != std::string::npos) repo.replace(sep, 2, "/");
+        // A file picked inside the snapshot (one shard, a GGUF) keeps its name beside it.
+        if (i + 3 < parts.size()) repo += " (" + parts.back() + ")";
+        return repo;
+    }
+    // "folder/" names the folder.
+    const std::string name =
+        p.has_filename() ? p.filename().string() : p.parent_path().filename().string();
+    return name.empty() ? path : name;
+}
+
 } // namespace llmlab

@@ -44,4 +44,8 @@ void scanHuggingFaceCache(const std::filesystem::path& hub, DiscoveryResult& res
 /// skipped with a warning. Never throws.
 DiscoveryResult discoverModels(const DiscoveryOptions& options = {});
 
+/// What a person calls the model at `path`: "ORG/NAME" for a folder or file inside Hugging
+/// Face's cache (…/models--ORG--NAME/snapshots/HASH[/file]), else the file or folder name.
+std::string modelDisplayName(const std::string& path);
+
 } // namespace llmlab

@@ -172,8 +172,14 @@ QVariant LayerTreeModel::data(const QModelIndex& index, int role) const {
         f.setBold(node.parent <= 0);
         return f;
     }
-    if (role == Qt::ToolTipRole && t && t->sourceName != t->name)
-        return QObject::tr("stored as \"%1\"").arg(QString::fromStdString(t->sourceName));
+    // The whole name, however narrow the column (names elide in the middle).
+    if (role == Qt::ToolTipRole && index.column() == NameColumn) {
+        const QString full = t ? QString::fromStdString(t->name) : node.label;
+        if (t && t->sourceName != t->name)
+            return QObject::tr("%1\nstored as \"%2\"")
+                .arg(full, QString::fromStdString(t->sourceName));
+        return full;
+    }
     if (role != Qt::DisplayRole) return {};
     switch (index.column()) {
     case NameColumn:

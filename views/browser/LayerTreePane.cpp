@@ -3,10 +3,13 @@
 #include "LayerTreeModel.h"
 
 #include <QHeaderView>
+#include <QScrollBar>
+
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <functional>
 
 namespace llmlab::views {
 
@@ -29,6 +32,9 @@ LayerTreePane::LayerTreePane(QWidget* parent)
     m_view->setModel(m_proxy);
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
+    // "blk.12.attn_output.weight" → "blk.12…t.weight" keeps both ends readable when narrow;
+    // the tooltip has the whole name.
+    m_view->setTextElideMode(Qt::ElideMiddle);
     m_view->header()->setStretchLastSection(false);
     m_view->header()->setSectionResizeMode(LayerTreeModel::NameColumn, QHeaderView::Stretch);
     // Shapes, dtypes and counts are short: always show them whole; the name takes the rest.
@@ -56,6 +62,29 @@ void LayerTreePane::setModel(const ModelSnapshot& model) {
         const QModelIndex child = m_proxy->index(r, 0, root);
         if (child.data().toString() == QLatin1String("blk.0")) m_view->expand(child);
     }
+}
+
+int LayerTreePane::preferredWidth() const {
+    // Widest label at its depth (the model's rows are shallow: root, block, tensor).
+    const QFontMetrics fm(m_view->font());
+    int widest = 0;
+    std::function<void(const QModelIndex&, int)> walk = [&](const QModelIndex& parent, int depth) {
+        for (int r = 0; r < m_model->rowCount(parent); ++r) {
+            const QModelIndex i = m_model->index(r, 0, parent);
+            QFont f = m_view->font();
+            if (const QVariant font = i.data(Qt::FontRole); font.isValid()) f = font.value<QFont>();
+            widest = std::max(widest, QFontMetrics(f).horizontalAdvance(i.data().toString()) +
+                                          (depth + 1) * m_view->indentation());
+            walk(i, depth + 1);
+        }
+    };
+    walk({}, 0);
+    int others = 0;
+    for (int c = 1; c < LayerTreeModel::ColumnCount; ++c)
+        others += std::max(m_view->header()->sectionSizeHint(c),
+                           static_cast<const QAbstractItemView*>(m_view)->sizeHintForColumn(c));
+    return widest + fm.averageCharWidth() * 3 + others +
+           m_view->verticalScrollBar()->sizeHint().width() + 12;
 }
 
 bool LayerTreePane::selectTensor(const QString& name) {

@@ -25,6 +25,8 @@ public:
     QLineEdit* searchBox() const { return m_search; }
     /// Selects (and scrolls to) the row of tensor `name`; false when there is none.
     bool selectTensor(const QString& name);
+    /// The width that shows every name of the open model whole, beside the other columns.
+    int preferredWidth() const;
 
 signals:
     /// A tensor row became current (groups do not emit).
