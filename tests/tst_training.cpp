@@ -38,6 +38,53 @@ class TestTraining : public QObject {
     Q_OBJECT
 
 private slots:
+    // A resumed run keeps one metrics row per step (stopped at step 0, or killed before its
+    // first checkpoint), reads back no "norms" for a model without LayerNorm, and also
+    // checkpoints by time.
+    void resumesKeepOneRowPerStep() {
+        QTemporaryDir dir;
+        const std::string run = dir.filePath("r").toStdString();
+        TrainConfig c = smallConfig();
+        c.maxSteps = 40;
+        c.evalEvery = 10;
+        c.checkpointEvery = 0;      // by steps: never
+        c.checkpointSeconds = 1e-4; // by time: every step
+        CpuBackend cpu;
+        TrainingOptions o;
+        o.runDir = run;
+        CancelToken stop;
+        stop.cancel(); // stopped before its first step: a checkpoint at step 0
+        runTraining(c, cpu, o, &stop);
+        QVERIFY(RunStore(run).hasCheckpoint());
+        bool checkpointedEarly = false;
+        o.onMetrics = [&](const TrainMetrics& m) {
+            if (m.step == 20) checkpointedEarly = RunStore(run).loadCheckpoint().step >= 10;
+        };
+        runTraining(c, cpu, o);
+        QVERIFY(checkpointedEarly); // by time, with step checkpoints off
+        auto steps = [&] {
+            std::vector<std::int64_t> v;
+            for (const TrainMetrics& m : RunStore(run).loadMetrics().rows) v.push_back(m.step);
+            return v;
+        };
+        QCOMPARE(steps(), (std::vector<std::int64_t>{0, 10, 20, 30, 40}));
+        for (const TrainMetrics& m : RunStore(run).loadMetrics().rows)
+            for (const auto& [name, norm] : m.componentNorms) QVERIFY(name != "norms");
+
+        // Killed before the first checkpoint: the step-0 row on disk, no checkpoint.
+        const std::string killed = dir.filePath("k").toStdString();
+        RunStore(killed).create(c);
+        TrainMetrics zero;
+        RunStore(killed).appendMetrics(zero);
+        o.runDir = killed;
+        o.onMetrics = nullptr;
+        runTraining(c, cpu, o);
+        std::vector<std::int64_t> k;
+        for (const TrainMetrics& m : RunStore(killed).loadMetrics().rows) k.push_back(m.step);
+        QCOMPARE(k, (std::vector<std::int64_t>{0, 10, 20, 30, 40}));
+        QCOMPARE(configFromJson(configToJson(c)).checkpointSeconds, 1e-4);
+    }
+
     void tasksSplitReproducibly() {
         TaskSpec spec{TaskKind::DivMod, 13, 0.5, 7};
         const TaskData a = makeTask(spec), b = makeTask(spec);

@@ -53,6 +53,7 @@ TrainConfig configFrom(const Args& args) {
     c.maxSteps = std::int64_t(num("steps", double(c.maxSteps)));
     c.evalEvery = int(num("eval-every", c.evalEvery));
     c.checkpointEvery = int(num("checkpoint-every", c.checkpointEvery));
+    c.checkpointSeconds = num("checkpoint-seconds", c.checkpointSeconds);
     c.backend = option(args, "backend", c.backend);
     c.name = option(args, "name", c.name);
     c.fitModelToTask();

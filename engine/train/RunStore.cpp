@@ -78,8 +78,11 @@ bool parseMetricsLine(const std::string& line, TrainMetrics* m) {
     m->step = std::int64_t(v[0]);
     m->trainLoss = v[1], m->trainAcc = v[2], m->valLoss = v[3], m->valAcc = v[4];
     m->weightNorm = v[5], m->lr = v[6], m->seconds = v[7];
+    // A component the model does not have (norms without LayerNorm, a tied unembedding) is
+    // written as 0; leaving it out matches what the trainer reports live.
     for (int i = 0; i < 5; ++i)
-        m->componentNorms.emplace_back(kComponents[i], v[std::size_t(8 + i)]);
+        if (v[std::size_t(8 + i)] != 0)
+            m->componentNorms.emplace_back(kComponents[i], v[std::size_t(8 + i)]);
     return true;
 }
 

@@ -93,6 +93,7 @@ std::string configToJson(const TrainConfig& c) {
     j["max_steps"] = c.maxSteps;
     j["eval_every"] = c.evalEvery;
     j["checkpoint_every"] = c.checkpointEvery;
+    j["checkpoint_seconds"] = c.checkpointSeconds;
     j["model_seed"] = c.modelSeed;
     j["backend"] = c.backend;
     return j.dump(2);
@@ -137,6 +138,7 @@ TrainConfig configFromJson(const std::string& text) {
         c.maxSteps = j.at("max_steps").get<std::int64_t>();
         c.evalEvery = j.at("eval_every").get<int>();
         c.checkpointEvery = j.at("checkpoint_every").get<int>();
+        c.checkpointSeconds = j.value("checkpoint_seconds", 30.0); // runs from before it: 30 s
         c.modelSeed = j.at("model_seed").get<std::uint64_t>();
         c.backend = j.value("backend", "cpu");
         c.fitModelToTask();

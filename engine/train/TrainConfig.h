@@ -31,6 +31,9 @@ struct TrainConfig {
     std::int64_t maxSteps = 10000;
     int evalEvery = 10;        ///< steps between evaluations (metrics rows)
     int checkpointEvery = 200; ///< steps between checkpoints
+    /// Also a checkpoint when this many seconds of training passed since the last one, so a
+    /// kill loses at most that much work on slow settings; 0 = by steps only.
+    double checkpointSeconds = 30;
     std::uint64_t modelSeed = 0;
     std::string backend = "cpu";
 

@@ -29,8 +29,9 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
             s.grokkedStep = log.grokkedStep;
         } else if (std::filesystem::exists(options.runDir + "/config.json") &&
                    !store->loadMetrics().rows.empty()) {
-            // Killed before its first checkpoint: start it again from step 0.
-            store->truncateMetrics(0);
+            // Killed before its first checkpoint: start it again from step 0 (its step-0 row
+            // is written again below, so none is kept).
+            store->truncateMetrics(-1);
             store->dropSnapshotsAfter(-1);
         } else {
             store->create(config);
@@ -59,7 +60,12 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
 
     const std::int64_t startStep = trainer.step();
     const double startSeconds = trainer.trainSeconds();
-    if (startStep == 0) evaluate(); // the untrained model is the first point of every curve
+    // The untrained model is the first point of every curve; a run stopped at step 0 and
+    // resumed has that row already.
+    const bool haveStartRow = store && !store->loadMetrics().rows.empty() &&
+                              store->loadMetrics().rows.back().step == startStep;
+    if (startStep == 0 && !haveStartRow) evaluate();
+    auto lastCheckpoint = std::chrono::steady_clock::now();
     while (trainer.step() < config.maxSteps) {
         if (cancel && cancel->cancelled()) {
             s.cancelled = true;
@@ -72,7 +78,15 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
         trainer.trainStep();
         const std::int64_t t = trainer.step();
         if (t % config.evalEvery == 0 || t == config.maxSteps) evaluate();
-        if (config.checkpointEvery > 0 && t % config.checkpointEvery == 0) checkpoint();
+        const bool bySteps = config.checkpointEvery > 0 && t % config.checkpointEvery == 0;
+        const bool byTime =
+            config.checkpointSeconds > 0 &&
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - lastCheckpoint)
+                    .count() >= config.checkpointSeconds;
+        if (bySteps || byTime) {
+            checkpoint();
+            lastCheckpoint = std::chrono::steady_clock::now();
+        }
         if (options.untilGrokked && s.grokkedStep >= 0) break;
     }
     checkpoint();
