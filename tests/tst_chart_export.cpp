@@ -210,6 +210,33 @@ private slots:
                  QStringLiteral("\"cpu, \"\"fast\"\": n\",\"cpu, \"\"fast\"\": GFLOP/s\""));
     }
 
+    // An empty chart says what will appear instead of showing bare 0-to-5 axes.
+    void emptyChartsSaySo() {
+        m_chart->setEmptyText(QStringLiteral("Start a run to see its loss"));
+        m_chart->plot()->replot();
+        QVERIFY(m_chart->isEmpty());
+        auto shownText = [&] {
+            for (int i = 0; i < m_chart->plot()->itemCount(); ++i)
+                if (auto* t = qobject_cast<QCPItemText*>(m_chart->plot()->item(i)))
+                    if (t->visible()) return t->text();
+            return QString();
+        };
+        QCOMPARE(shownText(), QStringLiteral("Start a run to see its loss"));
+        QVERIFY(!m_chart->plot()->xAxis->tickLabels());
+        QVERIFY(!m_chart->plot()->yAxis->tickLabels());
+        fillTwoSeries(*m_chart);
+        QVERIFY(!m_chart->isEmpty());
+        QCOMPARE(shownText(), QString());
+        QVERIFY(m_chart->plot()->xAxis->tickLabels());
+        m_chart->clear();
+        QCOMPARE(shownText(), QStringLiteral("Start a run to see its loss"));
+        HeatmapData h;
+        h.columns = h.rows = 2;
+        h.values = {1, 2, 3, 4};
+        m_chart->setHeatmap(h);
+        QCOMPARE(shownText(), QString());
+    }
+
     // The export size is the chart's own, not the window's: a 500×360 widget exports as a
     // 1280×720 slide (and a paper column) in PNG, SVG and PDF.
     void exportSizeIsIndependentOfTheWindow() {

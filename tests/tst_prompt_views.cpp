@@ -60,6 +60,24 @@ void verifyExport(views::ChartView* chart, const QString& path) {
 class TstPromptViews : public QObject {
     Q_OBJECT
 private slots:
+    // "<|im_start|>" typed in the prompt is the control token (Hugging Face's default), or
+    // plain text when asked; the strip shows a special token by its name, on its own chip.
+    void specialTokensTypedInThePrompt() {
+        LLMLAB_REQUIRE_FIXTURE("tokenizers/qwen-bpe/tokenizer.json", path);
+        const llmlab::Tokenizer tok = llmlab::Tokenizer::fromTokenizerJson(path);
+        const auto ids = llmlab::gui::promptTokens(tok, QStringLiteral("<|im_start|>user"), false);
+        QCOMPARE(ids.front(), 151644);
+        const auto plain =
+            llmlab::gui::promptTokens(tok, QStringLiteral("<|im_start|>user"), false, true);
+        QVERIFY(plain.front() != 151644);
+        QVERIFY(plain.size() > ids.size());
+        const llmlab::views::TokenChip chip{151644, QStringLiteral("<|im_start|>"), QByteArray(), 0,
+                                            true};
+        QCOMPARE(llmlab::views::chipPiece(chip), QStringLiteral("<|im_start|>"));
+        const llmlab::views::TokenChip text{27, QStringLiteral("<"), QByteArray("<"), 0, false};
+        QCOMPARE(llmlab::views::chipPiece(text), QStringLiteral("<"));
+    }
+
     void sinusoidalValuesAtKnownPoints() {
         const Matrix p = sinusoidalEncoding(4, 10);
         QCOMPARE(p.rows, 10);
@@ -130,6 +148,29 @@ private slots:
         QVERIFY(view.modelMapChart()->hasHeatmap());
         QCOMPARE(view.modelCurveChart()->seriesCount(), 1);
         QVERIFY2(view.modelMessage().contains("RoPE"), qPrintable(view.modelMessage()));
+    }
+
+    // Open a model, run a prompt, open another: no view keeps the first model's results.
+    void openingAnotherModelClearsTheResults() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", first);
+        LLMLAB_REQUIRE_FIXTURE("gguf/llama-2-tiny-random.gguf", second);
+        JobRunner runner;
+        PromptLab lab(&runner);
+        lab.resize(1280, 720);
+        lab.show();
+        lab.setModel(openModel(first));
+        lab.promptEdit()->setPlainText("Once upon a time there was a girl.");
+        lab.runPrompt();
+        QTRY_VERIFY_WITH_TIMEOUT(lab.runsFinished() == 1, kTimeout);
+        QVERIFY(lab.tokenStrip()->tokenCount() > 0);
+        QVERIFY(!lab.nextTokenChart()->entries().empty());
+        lab.setModel(openModel(second));
+        QCOMPARE(lab.tokenStrip()->tokenCount(), 0);
+        QVERIFY(!lab.attentionView()->data());
+        QVERIFY(lab.nextTokenChart()->entries().empty());
+        QVERIFY(lab.nextTokenChart()->isEmpty());
+        QCOMPARE(lab.logitLensModel()->rowCount(), 0);
+        QVERIFY(lab.lastRun().ids.empty());
     }
 
     void runPromptShowsTheInside() {

@@ -121,7 +121,7 @@ void keepInside(QCustomPlot& plot) {
     const QRect area = plot.axisRect()->rect();
     for (int i = 0; i < plot.itemCount(); ++i) {
         auto* item = qobject_cast<QCPItemText*>(plot.item(i));
-        if (!item || !item->visible()) continue;
+        if (!item || !item->visible() || item->property("llmlabNoFit").toBool()) continue;
         // The text as set by its chart; a shortened one is put back when there is room again.
         QString full = item->property("llmlabFullText").toString();
         if (full.isEmpty() || (item->text() != full && !item->property("llmlabElided").toBool()))
@@ -169,6 +169,8 @@ void keepInside(QCustomPlot& plot) {
 
 void fitChartToSpace(QCustomPlot& plot) {
     if (plot.axisRectCount() == 0) return;
+    // Before the first layout the axis rect has no size yet: nothing to fit to.
+    if (plot.axisRect()->width() < 10 || plot.axisRect()->height() < 10) return;
     for (QCPAxis* axis : plot.axisRect()->axes()) thinTicks(*axis);
     fitLegend(plot);
     keepInside(plot);

@@ -54,6 +54,40 @@ ChartView::ChartView(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(
     // labels, text markers kept inside the plot.
     setLegendBelow(true);
     connect(m_plot, &QCustomPlot::beforeReplot, this, [this] { fitChartToSpace(*m_plot); });
+    setEmptyText(tr("No data yet"));
+}
+
+bool ChartView::isEmpty() const {
+    return m_plot->graphCount() == 0 && curveCount() == 0 && !m_colorMap;
+}
+
+void ChartView::setEmptyText(const QString& text) {
+    m_emptyText = text;
+    updateEmptyState();
+}
+
+void ChartView::updateEmptyState() {
+    if (!m_emptyItem || !m_plot->hasItem(m_emptyItem)) {
+        // In the middle of the plot, in the axis rect's own coordinates: it stays there
+        // whatever the ranges; clear() and clearItems() may have taken the old one.
+        m_emptyItem = new QCPItemText(m_plot);
+        m_emptyItem->position->setType(QCPItemPosition::ptAxisRectRatio);
+        m_emptyItem->position->setCoords(0.5, 0.5);
+        m_emptyItem->setPositionAlignment(Qt::AlignCenter);
+        m_emptyItem->setColor(palette().placeholderText().color());
+        m_emptyItem->setClipToAxisRect(false);
+        m_emptyItem->setSelectable(false);
+        m_emptyItem->setProperty("llmlabNoFit", true); // centred by itself, never shortened
+    }
+    const bool empty = isEmpty();
+    m_emptyItem->setText(m_emptyText);
+    m_emptyItem->setVisible(empty && !m_emptyText.isEmpty());
+    // No numbers on the axes of a chart with nothing on them (they would say 0 to 5).
+    for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
+        axis->setTickLabels(!empty);
+        axis->setTicks(!empty);
+    }
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 ChartView::~ChartView() = default;
@@ -73,7 +107,7 @@ void ChartView::clear() {
     }
     m_paletteIndex = 0;
     updateLegend();
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    updateEmptyState();
 }
 
 void ChartView::setTitle(const QString& title) {
@@ -124,6 +158,7 @@ int ChartView::addSeries(const SeriesData& data, SeriesStyle style, const QColor
         graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, c, 7));
     setGraphData(graph, data);
     updateLegend();
+    updateEmptyState();
     return m_plot->graphCount() - 1;
 }
 
@@ -147,6 +182,7 @@ int ChartView::addCurve(const SeriesData& data, const QColor& color, double widt
     curve->setProperty("llmlabCsv", inCsv);
     if (!inLegend) curve->removeFromLegend();
     updateLegend();
+    updateEmptyState();
     return curveCount() - 1;
 }
 
@@ -195,6 +231,7 @@ void ChartView::setHeatmap(const HeatmapData& data) {
     else
         m_colorMap->rescaleDataRange(true);
     updateLegend();
+    updateEmptyState();
 }
 
 void ChartView::setColorRange(double lo, double hi) {

@@ -10,6 +10,7 @@
 class QAction;
 class QCPColorMap;
 class QCPColorScale;
+class QCPItemText;
 class QCustomPlot;
 
 namespace llmlab::views {
@@ -59,6 +60,13 @@ public:
     void setLegendBelow(bool below);
     bool legendBelow() const { return m_legendBelow; }
 
+    /// The sentence an empty chart shows instead of bare "0 to 5" axes: what will appear and
+    /// how ("Start a run to see its loss"). Shown whenever the chart has no data.
+    void setEmptyText(const QString& text);
+    QString emptyText() const { return m_emptyText; }
+    /// True while the chart has no series, curve or heatmap (the sentence is showing).
+    bool isEmpty() const;
+
     /// Fits the axes to the data and redraws.
     void rescale();
 
@@ -88,6 +96,7 @@ signals:
 private:
     void showContextMenu(const QPoint& pos);
     void updateLegend();
+    void updateEmptyState();
     int axisRectRow() const;
     QColor nextColor();
 
@@ -100,6 +109,8 @@ private:
     int m_paletteIndex = 0;
     double m_colorLo = 0, m_colorHi = 0; // a fixed colour range when lo < hi
     bool m_legendBelow = false;
+    QString m_emptyText;
+    QCPItemText* m_emptyItem = nullptr;
     int m_lastDpi = 150;
     QSize m_lastSize; // chosen in the export dialog, kept for the next export of this chart
 };

@@ -58,6 +58,7 @@ BackendCheckPane::BackendCheckPane(JobRunner* runner, QWidget* parent)
     m_chart->setTitle(tr("Matmul throughput"));
     m_chart->setAxisLabels(tr("n (n\u00D7n\u00D7n product)"), tr("GFLOP/s"));
     m_chart->setExportBaseName(QStringLiteral("matmul-bench"));
+    m_chart->setEmptyText(tr("\"Run check\" or \"Benchmark only\" measures matmul throughput"));
     m_benchSummary = new QLabel(tr("Benchmark: not run yet."), this);
     m_benchSummary->setWordWrap(true);
 

@@ -108,6 +108,9 @@ QWidget* PromptLab::makeControls() {
     m_cancel = new QPushButton(tr("Cancel"));
     m_chat = new QCheckBox(tr("Chat format"));
     m_chat->setToolTip(tr("Wrap the prompt in the model's chat template as a user message"));
+    m_plainSpecial = new QCheckBox(tr("Special tokens as plain text"));
+    m_plainSpecial->setToolTip(tr("Off (the default, as Hugging Face): \"<|im_start|>\" typed in "
+                                  "the prompt is that control token. On: it is ordinary text."));
     m_tokens = new QSpinBox;
     m_tokens->setRange(1, 4096);
     m_tokens->setValue(48);
@@ -150,6 +153,7 @@ QWidget* PromptLab::makeControls() {
     v->setContentsMargins(0, 0, 0, 0);
     v->addWidget(m_prompt, 1);
     v->addWidget(m_chat);
+    v->addWidget(m_plainSpecial);
     v->addLayout(buttons);
     v->addLayout(form);
     v->addWidget(m_message);
@@ -190,6 +194,15 @@ void PromptLab::setModel(std::shared_ptr<const ModelFile> model) {
     cancel();
     m_model = std::move(model);
     m_tokenizer.reset();
+    // Nothing of the previous model's run stays on view: its tokens, attention, next-token
+    // distribution, logit lens and generation belong to another vocabulary and other weights.
+    m_strip->setTokens({});
+    m_attention->setData(nullptr, {});
+    m_next->setEntries({});
+    m_lensModel->setTable({});
+    m_generation->start(QString());
+    m_lastRun = {};
+    m_lastGeneration = {};
     if (m_model) {
         try {
             m_tokenizer = std::make_shared<const Tokenizer>(tokenizerFor(*m_model));
@@ -215,6 +228,7 @@ PromptRequest PromptLab::request() const {
     r.tokenizer = m_tokenizer;
     r.text = m_prompt->toPlainText();
     r.chat = m_chat->isChecked() && m_chat->isEnabled();
+    r.plainSpecial = m_plainSpecial->isChecked();
     r.context = m_context->value();
     r.maxTokens = m_tokens->value();
     r.sampling = sampling();
@@ -236,7 +250,8 @@ void PromptLab::generateText() {
         m_generation->appendToken(id, text, lp);
     });
     const PromptRequest r = request();
-    const std::vector<std::int32_t> ids = promptTokens(*m_tokenizer, r.text, r.chat);
+    const std::vector<std::int32_t> ids =
+        promptTokens(*m_tokenizer, r.text, r.chat, r.plainSpecial);
     m_generation->start(QString::fromStdString(m_tokenizer->decode(ids, {false, true})));
     m_tabs->setCurrentWidget(m_generation);
     setMessage(tr("Generating…"));

@@ -51,6 +51,7 @@ public:
     QPushButton* runButton() const { return m_run; }
     QPushButton* generateButton() const { return m_generate; }
     QCheckBox* chatBox() const { return m_chat; }
+    QCheckBox* plainSpecialBox() const { return m_plainSpecial; }
     QSpinBox* tokensBox() const { return m_tokens; }
     QSpinBox* contextBox() const { return m_context; }
     views::TokenStrip* tokenStrip() const { return m_strip; }
@@ -100,6 +101,7 @@ private:
     QPushButton* m_generate = nullptr;
     QPushButton* m_cancel = nullptr;
     QCheckBox* m_chat = nullptr;
+    QCheckBox* m_plainSpecial = nullptr;
     QSpinBox* m_tokens = nullptr;
     QSpinBox* m_context = nullptr;
     QDoubleSpinBox* m_temperature = nullptr;

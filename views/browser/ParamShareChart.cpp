@@ -22,6 +22,8 @@ QString label(Component c) {
 
 ParamShareChart::ParamShareChart(QWidget* parent)
     : QWidget(parent), m_totals(new ChartView(this)), m_perLayer(new ChartView(this)) {
+    for (ChartView* c : {m_totals, m_perLayer})
+        c->setEmptyText(tr("Open a model to see where its parameters are"));
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_totals, 1);

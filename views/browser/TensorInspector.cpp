@@ -65,6 +65,8 @@ TensorInspector::TensorInspector(QWidget* parent)
 }
 
 void TensorInspector::clear() {
+    m_histogram->setEmptyText(tr("Select a tensor to see its values"));
+    m_rowNorms->setEmptyText(tr("Select a tensor to see its rows' norms"));
     m_name.clear();
     m_hasStats = false;
     m_title->setText(tr("<i>Select a tensor in the layer tree.</i>"));

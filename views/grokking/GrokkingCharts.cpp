@@ -41,6 +41,12 @@ GrokkingCharts::GrokkingCharts(QWidget* parent) : QWidget(parent) {
     m_attention = new ChartView(this);
     setupAttentionChart(*m_attention);
     for (ChartView* c : charts()) c->setObjectName(c->title());
+    for (ChartView* c : {static_cast<ChartView*>(m_loss), static_cast<ChartView*>(m_accuracy),
+                         static_cast<ChartView*>(m_norms)})
+        c->setEmptyText(tr("Start a run, or pick one below, to see its curves"));
+    m_spectrum->setEmptyText(
+        tr("The embeddings' Fourier spectrum appears at the first evaluation"));
+    m_attention->setEmptyText(tr("Where \"=\" attends appears at the first evaluation"));
 
     auto* grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);

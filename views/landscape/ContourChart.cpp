@@ -48,7 +48,8 @@ void ContourChart::clearLandscape(const QString& why) {
     plot()->clearItems();
     m_has = false;
     m_contours = m_pathPoints = 0;
-    setTitle(why);
+    setTitle(QString());
+    setEmptyText(why);
     plot()->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -60,7 +61,7 @@ void ContourChart::setLandscape(const RunLandscape& L, const ContourOptions& o) 
     m_pathPoints = 0;
     const GridSpec& g = L.gridSpec;
     if (g.rows < 2 || o.split >= L.grid.splits.size()) {
-        setTitle(tr("A line landscape: see the interpolation chart"));
+        setEmptyText(tr("A line landscape: see the interpolation chart"));
         return;
     }
     const QString split = QString::fromStdString(L.grid.splits[o.split]);

@@ -20,7 +20,7 @@ void InterpolationChart::setLandscape(const RunLandscape& L, bool logScale) {
     m_has = false;
     const GridSpec& g = L.gridSpec;
     if (g.rows != 1) {
-        setTitle(tr("Choose the line directions to see an interpolation"));
+        setEmptyText(tr("Choose the line directions to see an interpolation"));
         return;
     }
     setTitle(

@@ -45,6 +45,7 @@ AttentionView::AttentionView(QWidget* parent) : QWidget(parent) {
     m_detail->plot()->yAxis->setRangeReversed(true); // query 0 at the top, as attention is read
     m_detail->plot()->xAxis->setTickLabelRotation(60);
     m_detail->plot()->setMouseTracking(true);
+    m_detail->setEmptyText(tr("Run a prompt, then pick a head in the grid"));
     // Translucent bands for the hovered query row and key column; moved, never rebuilt.
     m_rowBand = new QCPItemRect(m_detail->plot());
     m_columnBand = new QCPItemRect(m_detail->plot());
@@ -109,7 +110,14 @@ void AttentionView::setData(std::shared_ptr<const AttentionData> data, const QSt
     // Wide enough for every head of a small model; a big one scrolls.
     m_gridScroll->setMinimumWidth(std::min(m_grid->sizeHint().width() + 24, 640));
     fillStats();
-    if (m_data && !m_data->empty()) m_grid->select(0, 0);
+    if (m_data && !m_data->empty()) {
+        m_grid->select(0, 0);
+    } else {
+        // No run (another model was opened): the detail map of the last one goes too.
+        m_detail->clear();
+        m_detail->setTitle(QString());
+        m_hover->setText(tr("Hover the map for values."));
+    }
 }
 
 void AttentionView::selectHead(int layer, int head) {

@@ -130,8 +130,16 @@ QString PositionalView::modelMessage() const {
 void PositionalView::refreshModel() {
     m_modelCurve->clear();
     m_modelMap->clear();
+    for (ChartView* c : {m_modelCurve, m_modelMap})
+        c->setEmptyText(tr("Open a model to see its own positional scheme"));
     if (!m_model) return;
     const ModelSpec& s = m_model->spec();
+    if (s.positions != PositionKind::Rope)
+        m_modelCurve->setEmptyText(s.positions == PositionKind::Learned
+                                       ? tr("Learned positions: no RoPE frequencies to draw")
+                                       : tr("No RoPE in this model"));
+    if (s.positions != PositionKind::Rope && s.positions != PositionKind::Learned)
+        m_modelMap->setEmptyText(tr("This model has no RoPE or learned position embeddings"));
     const int length = m_length->value();
     if (s.positions == PositionKind::Rope) {
         const int dRot = s.ropeDims > 0 ? s.ropeDims : s.headDim;

@@ -15,12 +15,14 @@ NextTokenChart::NextTokenChart(QWidget* parent) : ChartView(parent) {
     setAxisLabels(tr("token"), tr("probability"));
     setExportBaseName(QStringLiteral("next-token"));
     plot()->xAxis->setTickLabelRotation(60);
+    setEmptyText(tr("Run a prompt to see the next-token distribution"));
 }
 
 void NextTokenChart::setEntries(const std::vector<NextTokenEntry>& model,
                                 const std::vector<double>& sampled) {
     m_entries = model;
     clear();
+    if (model.empty()) return; // nothing to show: the empty chart's sentence
     SeriesData data{tr("model p"), {}, {}};
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     for (std::size_t i = 0; i < model.size(); ++i) {

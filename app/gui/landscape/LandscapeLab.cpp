@@ -44,7 +44,7 @@ LandscapeLab::LandscapeLab(JobRunner* runner, QWidget* parent)
     m_compare = new views::LandscapeCompare;
     for (views::ChartView* c :
          {static_cast<views::ChartView*>(m_contour), static_cast<views::ChartView*>(m_line)})
-        c->setTitle(tr("Pick a run and press Compute"));
+        c->setEmptyText(tr("Pick a run and press Compute"));
 
     m_tabs = new QTabWidget;
     m_tabs->addTab(
