@@ -222,6 +222,22 @@ private slots:
             return QString();
         };
         QCOMPARE(shownText(), QStringLiteral("Start a run to see its loss"));
+        // In a narrow chart the sentence wraps instead of running off the sides.
+        const QString longer = QStringLiteral("Start a run, or pick one of the runs below, to see its loss");
+        m_chart->setEmptyText(longer);
+        m_chart->resize(220, 200);
+        QTest::qWait(50);
+        m_chart->plot()->replot();
+        m_chart->plot()->replot();
+        QVERIFY(shownText().contains(QLatin1Char('\n')));
+        QCOMPARE(shownText().split(QLatin1Char('\n')).join(QLatin1Char(' ')), longer);
+        m_chart->setEmptyText(QStringLiteral("Start a run to see its loss"));
+        m_chart->resize(500, 360);
+        QTest::qWait(50);
+        m_chart->plot()->replot();
+        m_chart->plot()->replot();
+        // The plot keeps its width with an empty legend under it.
+        QVERIFY(m_chart->plot()->axisRect()->width() > 300);
         QVERIFY(!m_chart->plot()->xAxis->tickLabels());
         QVERIFY(!m_chart->plot()->yAxis->tickLabels());
         fillTwoSeries(*m_chart);

@@ -117,6 +117,35 @@ QRect rectWith(const QCPItemText& item, Qt::Alignment a, const QString& text) {
     return QRect(int(x), int(y), w, h);
 }
 
+// `text` broken into lines at spaces so that none is wider than `width`.
+QString wrapped(const QFontMetrics& fm, const QString& text, int width) {
+    QStringList lines;
+    QString line;
+    for (const QString& word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        const QString candidate = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+        if (!line.isEmpty() && fm.horizontalAdvance(candidate) > width) {
+            lines << line;
+            line = word;
+        } else {
+            line = candidate;
+        }
+    }
+    if (!line.isEmpty()) lines << line;
+    return lines.join(QLatin1Char('\n'));
+}
+
+// Sentences that ask for it (an empty chart's) wrap to the plot's width.
+void wrapSentences(QCustomPlot& plot) {
+    const int width = plot.axisRect()->width() - 8;
+    for (int i = 0; i < plot.itemCount(); ++i) {
+        auto* item = qobject_cast<QCPItemText*>(plot.item(i));
+        if (!item || !item->property("llmlabWrap").toBool()) continue;
+        const QString full = item->property("llmlabSentence").toString();
+        const QString text = wrapped(QFontMetrics(item->font()), full, std::max(40, width));
+        if (item->text() != text) item->setText(text);
+    }
+}
+
 void keepInside(QCustomPlot& plot) {
     const QRect area = plot.axisRect()->rect();
     for (int i = 0; i < plot.itemCount(); ++i) {
@@ -173,6 +202,7 @@ void fitChartToSpace(QCustomPlot& plot) {
     if (plot.axisRect()->width() < 10 || plot.axisRect()->height() < 10) return;
     for (QCPAxis* axis : plot.axisRect()->axes()) thinTicks(*axis);
     fitLegend(plot);
+    wrapSentences(plot);
     keepInside(plot);
 }
 

@@ -77,9 +77,12 @@ void ChartView::updateEmptyState() {
         m_emptyItem->setColor(palette().placeholderText().color());
         m_emptyItem->setClipToAxisRect(false);
         m_emptyItem->setSelectable(false);
-        m_emptyItem->setProperty("llmlabNoFit", true); // centred by itself, never shortened
+        m_emptyItem->setProperty("llmlabNoFit", true); // centred by itself, never shortened,
+        m_emptyItem->setProperty("llmlabWrap", true);  // but wrapped to the plot's width
+        m_emptyItem->setTextAlignment(Qt::AlignCenter);
     }
     const bool empty = isEmpty();
+    m_emptyItem->setProperty("llmlabSentence", m_emptyText);
     m_emptyItem->setText(m_emptyText);
     m_emptyItem->setVisible(empty && !m_emptyText.isEmpty());
     // No numbers on the axes of a chart with nothing on them (they would say 0 to 5).
@@ -332,6 +335,10 @@ void ChartView::setLegendBelow(bool below) {
         legend->setBrush(Qt::NoBrush);
         legend->setBorderPen(Qt::NoPen);
         legend->setMargins(QMargins(4, 0, 4, 2));
+        // A layout grid's maximum size is its entries' sum: an empty (or one-entry) legend
+        // would cap its column, and with it the plot, at a few pixels wide. Any explicit
+        // maximum overrides that hint.
+        legend->setMaximumSize(100000, 100000);
     } else {
         m_plot->plotLayout()->take(legend);
         m_plot->plotLayout()->simplify();

@@ -2,6 +2,7 @@
 
 #include "LayerTreeModel.h"
 
+#include <QEvent>
 #include <QHeaderView>
 #include <QScrollBar>
 
@@ -36,7 +37,13 @@ LayerTreePane::LayerTreePane(QWidget* parent)
     // the tooltip has the whole name.
     m_view->setTextElideMode(Qt::ElideMiddle);
     m_view->header()->setStretchLastSection(false);
-    m_view->header()->setSectionResizeMode(LayerTreeModel::NameColumn, QHeaderView::Stretch);
+    // The name column takes the room the other columns leave, but never less than its longest
+    // name: a narrow dock scrolls sideways rather than cutting names (see fitNameColumn).
+    m_view->header()->setSectionResizeMode(LayerTreeModel::NameColumn, QHeaderView::Interactive);
+    m_view->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    m_view->viewport()->installEventFilter(this);
+    connect(m_view, &QTreeView::expanded, this, &LayerTreePane::fitNameColumn);
+    connect(m_view, &QTreeView::collapsed, this, &LayerTreePane::fitNameColumn);
     // Shapes, dtypes and counts are short: always show them whole; the name takes the rest.
     for (int c = 1; c < LayerTreeModel::ColumnCount; ++c)
         m_view->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
@@ -62,6 +69,37 @@ void LayerTreePane::setModel(const ModelSnapshot& model) {
         const QModelIndex child = m_proxy->index(r, 0, root);
         if (child.data().toString() == QLatin1String("blk.0")) m_view->expand(child);
     }
+    for (int c = 1; c < LayerTreeModel::ColumnCount; ++c) m_view->resizeColumnToContents(c);
+    fitNameColumn();
+}
+
+int LayerTreePane::namesWidth() const {
+    // The widest label shown, at its depth.
+    int widest = 0;
+    std::function<void(const QModelIndex&, int)> walk = [&](const QModelIndex& parent, int depth) {
+        for (int r = 0; r < m_proxy->rowCount(parent); ++r) {
+            const QModelIndex i = m_proxy->index(r, 0, parent);
+            QFont f = m_view->font();
+            if (const QVariant font = i.data(Qt::FontRole); font.isValid()) f = font.value<QFont>();
+            widest = std::max(widest, QFontMetrics(f).horizontalAdvance(i.data().toString()) +
+                                          (depth + 1) * m_view->indentation());
+            if (m_view->isExpanded(i)) walk(i, depth + 1);
+        }
+    };
+    walk({}, 0);
+    return widest + QFontMetrics(m_view->font()).averageCharWidth() * 2;
+}
+
+void LayerTreePane::fitNameColumn() {
+    int others = 0;
+    for (int c = 1; c < LayerTreeModel::ColumnCount; ++c) others += m_view->columnWidth(c);
+    const int room = m_view->viewport()->width() - others;
+    m_view->setColumnWidth(LayerTreeModel::NameColumn, std::max(namesWidth(), room));
+}
+
+bool LayerTreePane::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize) fitNameColumn();
+    return QWidget::eventFilter(watched, event);
 }
 
 int LayerTreePane::preferredWidth() const {

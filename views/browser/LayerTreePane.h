@@ -28,11 +28,18 @@ public:
     /// The width that shows every name of the open model whole, beside the other columns.
     int preferredWidth() const;
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 signals:
     /// A tensor row became current (groups do not emit).
     void tensorSelected(const QString& name);
 
 private:
+    /// The name column: the room left by the others, never less than the longest shown name.
+    void fitNameColumn();
+    int namesWidth() const;
+
     LayerTreeModel* m_model = nullptr;
     QSortFilterProxyModel* m_proxy = nullptr;
     QTreeView* m_view = nullptr;
