@@ -1,5 +1,7 @@
 #include "Sampling.h"
 
+#include <cmath>
+
 #include <algorithm>
 #include <numeric>
 
@@ -23,6 +25,15 @@ std::vector<std::pair<std::int64_t, float>> topK(std::span<const float> values, 
     out.reserve(k);
     for (std::size_t i = 0; i < k; ++i) out.emplace_back(idx[i], values[std::size_t(idx[i])]);
     return out;
+}
+
+RowLoss rowLoss(std::span<const float> row, std::int64_t target) {
+    if (row.empty() || target < 0 || target >= std::int64_t(row.size())) return {};
+    const std::int64_t best = argmax(row);
+    const double mx = row[std::size_t(best)];
+    double s = 0;
+    for (float v : row) s += std::exp(double(v) - mx);
+    return {mx + std::log(s) - row[std::size_t(target)], best == target};
 }
 
 } // namespace llmlab

@@ -31,6 +31,40 @@ void onSignal(int) {
     if (g_cancel) g_cancel->cancel();
 }
 
+// A grid computed at the terminal: Ctrl-C (or a TERM from a job scheduler) stops it where it
+// is, the CSV keeping what was computed; progress goes to stderr every 5%.
+class Console {
+public:
+    explicit Console(bool quiet) : m_quiet(quiet) {
+        g_cancel = &m_cancel;
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+    }
+    ~Console() { g_cancel = nullptr; }
+    const CancelToken* cancel() const { return &m_cancel; }
+    ProgressFn progress() {
+        return [this](double f, const std::string& what) {
+            const int percent = int(f * 100);
+            if (m_quiet || percent == m_lastPercent || percent % 5 != 0) return;
+            m_lastPercent = percent;
+            std::fprintf(stderr, "\r%3d%%  %s   ", percent, what.c_str());
+        };
+    }
+    void finish() const {
+        if (!m_quiet) std::fputc('\n', stderr);
+    }
+    static int stopped() {
+        std::fprintf(stderr, "\nllmlab-cli landscape: stopped; run the same command again to go "
+                             "on where it stopped\n");
+        return 130;
+    }
+
+private:
+    CancelToken m_cancel;
+    bool m_quiet;
+    int m_lastPercent = -1;
+};
+
 long long integerOption(const Args& args, const std::string& name, long long fallback) {
     const std::string v = option(args, name);
     if (v.empty()) return fallback;
@@ -238,33 +272,21 @@ int modelLandscape(const Args& args, Backend& backend) {
     const std::string slice = option(args, "slice");
     if (!slice.empty()) o.slice = GridSlice::parse(slice);
     o.csvPath = out; // appended as it goes: the same command again resumes
-    CancelToken cancel;
-    g_cancel = &cancel;
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
-    o.cancel = &cancel;
-    const bool quiet = flag(args, "quiet");
+    Console console(flag(args, "quiet"));
+    o.cancel = console.cancel();
+    o.progress = console.progress();
     o.onEstimate = [&](std::int64_t passes, double perPass) {
         std::printf("# %lld forward passes x %.1f ms = about %.0f s\n", (long long)passes,
                     perPass * 1e3, double(passes) * perPass / double(o.slice.count));
         std::fflush(stdout);
     };
-    int lastPercent = -1;
-    o.progress = [&](double f, const std::string& what) {
-        const int percent = int(f * 100);
-        if (quiet || percent == lastPercent || percent % 5 != 0) return;
-        lastPercent = percent;
-        std::fprintf(stderr, "\r%3d%%  %s   ", percent, what.c_str());
-    };
     RunLandscape L;
     try {
         L = computeModelLandscape(model, text, spec, backend, o);
     } catch (const Cancelled&) {
-        std::fprintf(stderr, "\nllmlab-cli landscape: stopped; run the same command again to go "
-                             "on where it stopped\n");
-        return 130;
+        return Console::stopped();
     }
-    if (!quiet) std::fputc('\n', stderr);
+    console.finish();
     printSummary(L);
     copyOut(L, out);
     return 0;
@@ -310,30 +332,17 @@ int landscape(const Args& args) {
     if (!slice.empty()) o.slice = GridSlice::parse(slice);
     o.cache = !flag(args, "no-cache");
     o.sharpness = !flag(args, "no-sharpness");
-    CancelToken cancel;
-    g_cancel = &cancel;
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
-    o.cancel = &cancel;
-    const bool quiet = flag(args, "quiet");
-    int lastPercent = -1;
-    o.progress = [&](double f, const std::string& what) {
-        const int percent = int(f * 100);
-        if (quiet || percent == lastPercent || percent % 5 != 0) return;
-        lastPercent = percent;
-        std::fprintf(stderr, "\r%3d%%  %s   ", percent, what.c_str());
-        if (percent >= 100) std::fputc('\n', stderr);
-    };
+    Console console(flag(args, "quiet"));
+    o.cancel = console.cancel();
+    o.progress = console.progress();
     std::printf("# %lld forward passes\n", (long long)landscapePasses(spec, o.sharpness));
     RunLandscape L;
     try {
         L = computeRunLandscape(runDir, spec, *backend, o);
     } catch (const Cancelled&) {
-        std::fprintf(stderr, "\nllmlab-cli landscape: stopped; run the same command again to go "
-                             "on where it stopped\n");
-        return 130;
+        return Console::stopped();
     }
-    if (!quiet) std::fputc('\n', stderr);
+    console.finish();
     printSummary(L);
     if (!L.csvPath.empty()) std::printf("# cached: %s\n", L.csvPath.c_str());
     if (!out.empty()) copyOut(L, out);

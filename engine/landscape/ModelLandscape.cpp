@@ -1,5 +1,7 @@
 #include "ModelLandscape.h"
 
+#include "Sampling.h"
+
 #include "model/Generator.h"
 #include "model/LanguageModel.h"
 #include "train/RunStore.h"
@@ -64,16 +66,9 @@ std::vector<LossPoint> TextLossEvaluator::evaluate(const FlatParams& theta) {
     double loss = 0, correct = 0;
     const std::size_t n = m_tokens.size() - 1;
     for (std::size_t t = 0; t < n; ++t) {
-        const float* row = logits.data() + t * vocab;
-        std::size_t best = 0;
-        float mx = row[0];
-        for (std::size_t j = 1; j < vocab; ++j)
-            if (row[j] > mx) mx = row[j], best = j;
-        double s = 0;
-        for (std::size_t j = 0; j < vocab; ++j) s += std::exp(double(row[j]) - mx);
-        const auto next = std::size_t(m_tokens[t + 1]);
-        loss += mx + std::log(s) - row[next];
-        correct += best == next ? 1 : 0;
+        const RowLoss r = rowLoss({logits.data() + t * vocab, vocab}, m_tokens[t + 1]);
+        loss += r.loss;
+        correct += r.correct ? 1 : 0;
     }
     return {{loss / double(n), correct / double(n)}};
 }

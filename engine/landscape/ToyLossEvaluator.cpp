@@ -1,5 +1,7 @@
 #include "LossEvaluator.h"
 
+#include "Sampling.h"
+
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -96,17 +98,10 @@ std::vector<LossPoint> ToyLossEvaluator::evaluate(const FlatParams& theta) {
     const std::size_t vocab = std::size_t(I.config.model.vocab);
     double loss[2] = {0, 0}, correct[2] = {0, 0};
     for (std::size_t e = 0; e < I.examples.size(); ++e) {
-        const float* row = logits.data() + e * vocab;
-        std::size_t best = 0;
-        float mx = row[0];
-        for (std::size_t j = 1; j < vocab; ++j)
-            if (row[j] > mx) mx = row[j], best = j;
-        double s = 0;
-        for (std::size_t j = 0; j < vocab; ++j) s += std::exp(double(row[j]) - mx);
-        const int answer = I.examples[e].answer;
+        const RowLoss r = rowLoss({logits.data() + e * vocab, vocab}, I.examples[e].answer);
         const int set = e < I.firstCount ? 0 : 1;
-        loss[set] += mx + std::log(s) - row[answer];
-        correct[set] += best == std::size_t(answer) ? 1 : 0;
+        loss[set] += r.loss;
+        correct[set] += r.correct ? 1 : 0;
     }
     std::vector<LossPoint> out;
     const double counts[2] = {double(I.firstCount), double(I.examples.size() - I.firstCount)};

@@ -1,6 +1,7 @@
 #include "Trainer.h"
 
 #include "Autodiff.h"
+#include "Sampling.h"
 #include "cpu/CpuGradOps.h"
 
 #include <chrono>
@@ -183,17 +184,11 @@ TrainMetrics Trainer::evaluate() {
     const std::size_t nTrain = m_task.train.size();
     double loss[2] = {0, 0}, correct[2] = {0, 0};
     for (std::size_t e = 0; e < I.evalExamples.size(); ++e) {
-        const float* row = logits.data() + e * vocab; // logits exist at the answer row only
-        std::size_t best = 0;
-        float mx = row[0];
-        for (std::size_t j = 1; j < vocab; ++j)
-            if (row[j] > mx) mx = row[j], best = j;
-        double s = 0;
-        for (std::size_t j = 0; j < vocab; ++j) s += std::exp(double(row[j]) - mx);
-        const int answer = I.evalExamples[e].answer;
+        // Logits exist at the answer row only.
+        const RowLoss r = rowLoss({logits.data() + e * vocab, vocab}, I.evalExamples[e].answer);
         const int set = e < nTrain ? 0 : 1;
-        loss[set] += mx + std::log(s) - row[answer];
-        correct[set] += best == std::size_t(answer) ? 1 : 0;
+        loss[set] += r.loss;
+        correct[set] += r.correct ? 1 : 0;
     }
     TrainMetrics m;
     m.step = m_step;

@@ -47,6 +47,16 @@ class Transformer(torch.nn.Module):
         return x @ self.W_U
 
 
+def split_data(p, fraction):
+    """All [a, b, =] sequences of a+b mod p, shuffled by torch's seed: (train, validation)."""
+    pairs = torch.cartesian_prod(torch.arange(p), torch.arange(p))
+    data = torch.cat([pairs, torch.full((p * p, 1), p)], dim=1)
+    labels = (pairs[:, 0] + pairs[:, 1]) % p
+    perm = torch.randperm(p * p)
+    n = round(p * p * fraction)
+    return (data[perm[:n]], labels[perm[:n]]), (data[perm[n:]], labels[perm[n:]])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--p", type=int, default=113)
@@ -57,12 +67,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     p = args.p
-    pairs = torch.cartesian_prod(torch.arange(p), torch.arange(p))
-    data = torch.cat([pairs, torch.full((p * p, 1), p)], dim=1)
-    labels = (pairs[:, 0] + pairs[:, 1]) % p
-    perm = torch.randperm(p * p)
-    n = round(p * p * args.fraction)
-    x, y = data[perm[:n]], labels[perm[:n]]
+    (x, y), _ = split_data(p, args.fraction)
     model = Transformer(p + 1)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1.0, betas=(0.9, 0.98))
 

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from grokking_torch import Transformer  # noqa: E402
+from grokking_torch import Transformer, split_data  # noqa: E402
 
 
 def filter_normalised(params, gen):
@@ -45,12 +45,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     p = args.p
-    pairs = torch.cartesian_prod(torch.arange(p), torch.arange(p))
-    data = torch.cat([pairs, torch.full((p * p, 1), p)], dim=1)
-    labels = (pairs[:, 0] + pairs[:, 1]) % p
-    perm = torch.randperm(p * p)
-    n = round(p * p * args.fraction)
-    x, y = data[perm[n:]], labels[perm[n:]]  # the validation split
+    _, (x, y) = split_data(p, args.fraction)  # the validation split
     model = Transformer(p + 1)
     params = list(model.parameters())
     centre = [w.detach().clone() for w in params]

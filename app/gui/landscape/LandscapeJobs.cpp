@@ -10,6 +10,15 @@
 
 namespace llmlab::gui {
 
+namespace {
+// The backend the GUI chose, or the CPU before one was made.
+Backend* jobBackend(JobContext& ctx, std::unique_ptr<Backend>& own) {
+    if (ctx.backend) return ctx.backend.get();
+    own = std::make_unique<CpuBackend>();
+    return own.get();
+}
+} // namespace
+
 std::int64_t nearestSnapshot(const QString& runDir, std::int64_t step) {
     const std::vector<std::int64_t> steps = RunStore(runDir.toStdString()).snapshotSteps();
     std::int64_t best = -1;
@@ -22,11 +31,7 @@ JobFn makeLandscapeJob(LandscapeRequest request) {
     return [request](JobContext& ctx) -> QVariant {
         const auto start = std::chrono::steady_clock::now();
         std::unique_ptr<Backend> own;
-        Backend* backend = ctx.backend.get();
-        if (!backend) {
-            own = std::make_unique<CpuBackend>();
-            backend = own.get();
-        }
+        Backend* backend = jobBackend(ctx, own);
         const std::string run = request.runDir.toStdString();
         LandscapeSnapshot snap;
         snap.compare = request.compare;
@@ -70,11 +75,7 @@ JobFn makeModelLandscapeJob(std::shared_ptr<const ModelFile> model, QString text
     return [model, text, spec](JobContext& ctx) -> QVariant {
         const auto start = std::chrono::steady_clock::now();
         std::unique_ptr<Backend> own;
-        Backend* backend = ctx.backend.get();
-        if (!backend) {
-            own = std::make_unique<CpuBackend>();
-            backend = own.get();
-        }
+        Backend* backend = jobBackend(ctx, own);
         ModelLandscapeOptions o;
         o.cancel = &ctx.cancel;
         std::string estimate;
