@@ -6,9 +6,11 @@
 #include "MainWindow.h"
 #include "ModelBrowser.h"
 #include "OpCheckModel.h"
+#include "OpenModelDialog.h"
+#include "RecentModels.h"
 
+#include "TestSupport.h"
 #include <QDockWidget>
-#include <QTabWidget>
 #include <QFile>
 #include <QImage>
 #include <QLabel>
@@ -16,11 +18,14 @@
 #include <QPushButton>
 #include <QStatusBar>
 #include <QSvgRenderer>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTreeWidget>
-#include "TestSupport.h"
 
+#include <QAction>
+#include <QFileInfo>
+#include <QMenu>
 #include <QtTest>
 
 #include <qcustomplot.h>
@@ -54,6 +59,25 @@ constexpr int kTimeout = 60000; // ms; lavapipe under validation layers is slow
 class TstMainWindow : public QObject {
     Q_OBJECT
 private slots:
+    // An opened model joins File → Open recent (kept in the settings), the file dialogs start
+    // in its folder, and the Open dialog is modal.
+    void recentModelsAndTheOpenDialog() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        const QString file = QFileInfo(QString::fromStdString(path)).absoluteFilePath();
+        m_window->openModel(file);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->modelBrowser()->snapshot().path == file, kTimeout);
+        QCOMPARE(llmlab::gui::recentModels().value(0), file);
+        QCOMPARE(llmlab::gui::lastModelFolder(), QFileInfo(file).absolutePath());
+        auto* menu = m_window->findChild<QMenu*>(QStringLiteral("recentMenu"));
+        QVERIFY(menu);
+        emit menu->aboutToShow();
+        QVERIFY(!menu->actions().isEmpty());
+        QCOMPARE(menu->actions().first()->text(), QStringLiteral("stories260K.gguf"));
+        QCOMPARE(menu->actions().first()->toolTip(), file);
+        OpenModelDialog* dialog = m_window->showOpenModelDialog();
+        QCOMPARE(dialog->windowModality(), Qt::WindowModal);
+        dialog->close();
+    }
     // With a model open, every pane in place, the window still fits a 1366x768 laptop screen
     // (less the panel): minimum sizes add up across docks, so this is easy to break.
     void fitsALaptopScreen() {
@@ -65,12 +89,19 @@ private slots:
         QString detail;
         for (QDockWidget* d : m_window->findChildren<QDockWidget*>())
             if (!d->isHidden())
-                detail += QString(" %1=%2x%3").arg(d->windowTitle()).arg(d->minimumSizeHint().width()).arg(d->minimumSizeHint().height());
+                detail += QString(" %1=%2x%3")
+                              .arg(d->windowTitle())
+                              .arg(d->minimumSizeHint().width())
+                              .arg(d->minimumSizeHint().height());
         auto* tabs = m_window->findChild<QTabWidget*>(QStringLiteral("centreTabs"));
         for (int i = 0; tabs && i < tabs->count(); ++i)
-            detail += QString(" %1=%2x%3").arg(tabs->tabText(i)).arg(tabs->widget(i)->minimumSizeHint().width()).arg(tabs->widget(i)->minimumSizeHint().height());
-        QVERIFY2(min.width() <= 1366 && min.height() <= 720,
-                 qPrintable(QString("minimum %1x%2:%3").arg(min.width()).arg(min.height()).arg(detail)));
+            detail += QString(" %1=%2x%3")
+                          .arg(tabs->tabText(i))
+                          .arg(tabs->widget(i)->minimumSizeHint().width())
+                          .arg(tabs->widget(i)->minimumSizeHint().height());
+        QVERIFY2(
+            min.width() <= 1366 && min.height() <= 720,
+            qPrintable(QString("minimum %1x%2:%3").arg(min.width()).arg(min.height()).arg(detail)));
     }
 
     void init() {

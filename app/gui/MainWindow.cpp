@@ -4,11 +4,13 @@
 #include "DevicesDialog.h"
 #include "GrokkingLab.h"
 #include "ModelBrowser.h"
-#include "browser/TensorInspector.h"
 #include "OpenModelDialog.h"
 #include "PromptLab.h"
-#include "landscape/LandscapeLab.h"
+#include "RecentModels.h"
+#include "browser/TensorInspector.h"
+#include "discovery/ModelDiscovery.h"
 #include "formats/ModelFile.h"
+#include "landscape/LandscapeLab.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -17,7 +19,6 @@
 #include <QDateTime>
 #include <QDockWidget>
 #include <QFileInfo>
-#include <QTabWidget>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -25,6 +26,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QToolBar>
 
 // Q_INIT_RESOURCE must be called outside any namespace; the resources live in a static library,
@@ -122,6 +124,7 @@ void MainWindow::createDocks() {
     connect(m_browser, &ModelBrowser::modelOpened, this, [this] {
         m_promptLab->setModel(m_browser->model());
         m_landscapeLab->setModel(m_browser->model());
+        rememberModel(m_browser->snapshot().path);
         m_centre->setTabVisible(m_centre->indexOf(m_browser->inspector()), true);
     });
 }
@@ -149,6 +152,10 @@ void MainWindow::createActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open model…"), this, &MainWindow::showOpenModelDialog);
     open->setShortcut(QKeySequence::Open);
+    // Rebuilt each time it opens, from the list kept across sessions.
+    m_recentMenu = file->addMenu(tr("Open &recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -269,10 +276,23 @@ void MainWindow::openModel(const QString& path) {
     m_browser->openModel(path);
 }
 
+void MainWindow::fillRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList recent = recentModels();
+    for (const QString& path : recent)
+        m_recentMenu
+            ->addAction(QString::fromStdString(modelDisplayName(path.toStdString())), this,
+                        [this, path] { openModel(path); })
+            ->setToolTip(path);
+    if (recent.isEmpty()) m_recentMenu->addAction(tr("(none yet)"))->setEnabled(false);
+}
+
 OpenModelDialog* MainWindow::showOpenModelDialog() {
     if (!m_openDialog) {
         m_openDialog = new OpenModelDialog(m_runner, this);
         m_openDialog->setAttribute(Qt::WA_DeleteOnClose);
+        // Modal: clicks do not reach the window behind while a model is being chosen.
+        m_openDialog->setWindowModality(Qt::WindowModal);
         connect(m_openDialog, &OpenModelDialog::modelChosen, this, &MainWindow::openModel);
     }
     m_openDialog->show();

@@ -12,6 +12,7 @@ class QActionGroup;
 class QComboBox;
 class QDockWidget;
 class QLabel;
+class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
@@ -72,6 +73,7 @@ signals:
 
 private:
     void createActions();
+    void fillRecentMenu();
     void createDocks();
     void createStatusBar();
     void backendChosenInUi();
@@ -105,6 +107,7 @@ private:
     PromptLab* m_promptLab = nullptr;
     LandscapeLab* m_landscapeLab = nullptr;
     QTabWidget* m_centre = nullptr;
+    QMenu* m_recentMenu = nullptr;
 };
 
 } // namespace llmlab::gui

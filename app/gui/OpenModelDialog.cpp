@@ -1,5 +1,7 @@
 #include "OpenModelDialog.h"
 
+#include "RecentModels.h"
+
 #include "JobRunner.h"
 #include "ModelBrowserJobs.h"
 
@@ -124,13 +126,14 @@ void OpenModelDialog::openSelected() {
 
 void OpenModelDialog::chooseFile() {
     choose(QFileDialog::getOpenFileName(
-        this, tr("Open a model file"), QString(),
+        this, tr("Open a model file"), lastModelFolder(),
         tr("Models (*.gguf *.safetensors *.bin);;GGUF (*.gguf);;safetensors (*.safetensors);;"
            "llama2.c checkpoints (*.bin);;All files (*)")));
 }
 
 void OpenModelDialog::chooseFolder() {
-    choose(QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder")));
+    choose(QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"),
+                                             lastModelFolder()));
 }
 
 } // namespace llmlab::gui
