@@ -13,6 +13,7 @@
 #include "ParamShareChart.h"
 #include "TensorInspector.h"
 #include "TestSupport.h"
+#include "analysis/TensorStats.h"
 
 #include "formats/GgufWriter.h"
 #include "formats/ModelFile.h"
@@ -215,6 +216,30 @@ private slots:
         walk({}, 0);
         QVERIFY2(pane.view()->columnWidth(0) >= widest,
                  qPrintable(QString("%1 < %2").arg(pane.view()->columnWidth(0)).arg(widest)));
+    }
+
+    // A tensor whose values are all one number gets one bar at that number, said in words,
+    // not 64 empty bins over 0..64.
+    void constantTensorHistogram() {
+        TensorInspector inspector;
+        TensorInfo info;
+        info.name = "blk.0.ffn_up.bias";
+        info.shape = Shape{8, 8};
+        inspector.setTensor(info, 8, 8);
+        TensorStats s;
+        s.count = s.finite = s.zeros = 64;
+        s.rows = s.cols = 8;
+        s.zeroFraction = 1;
+        s.histogram.assign(64, 0);
+        s.histogram[0] = 64;
+        s.rowNorms.assign(8, 0.0f);
+        inspector.setStats(s);
+        ChartView* h = inspector.histogramChart();
+        QVERIFY(h->title().contains(QStringLiteral("all values = 0")));
+        QCOMPARE(h->plot()->graph(0)->dataCount(), 1);
+        const QCPRange x = h->plot()->xAxis->range();
+        QVERIFY(x.contains(0) && x.size() <= 2.0);
+        QCOMPARE(h->plot()->yAxis->range().lower, 0.0);
     }
 
     void summaryAnswersTheAnatomyQuestions() {

@@ -128,16 +128,34 @@ void TensorInspector::setStats(const TensorStats& s) {
     m_histogram->clear();
     SeriesData hist{tr("count"), {}, {}};
     const double w = s.binWidth();
-    for (std::size_t i = 0; i < s.histogram.size(); ++i) {
-        hist.keys.push_back(s.min + (double(i) + 0.5) * (w > 0 ? w : 1.0));
-        hist.values.push_back(double(s.histogram[i]));
+    const bool constant = s.finite > 0 && !(w > 0);
+    if (constant) {
+        // Every value the same (an all-zero bias, a norm gain of ones): one bar at that value
+        // on an axis around it, not 64 empty bins spread over 0..64.
+        hist.keys.push_back(s.min);
+        hist.values.push_back(double(s.finite));
+    } else {
+        for (std::size_t i = 0; i < s.histogram.size(); ++i) {
+            hist.keys.push_back(s.min + (double(i) + 0.5) * w);
+            hist.values.push_back(double(s.histogram[i]));
+        }
     }
     const int h = m_histogram->addSeries(hist);
     if (QCPGraph* g = m_histogram->plot()->graph(h)) {
-        g->setLineStyle(QCPGraph::lsStepCenter);
-        g->setBrush(QColor(70, 120, 200, 90));
+        g->setLineStyle(constant ? QCPGraph::lsImpulse : QCPGraph::lsStepCenter);
+        if (constant)
+            g->setPen(QPen(QColor(70, 120, 200), 6));
+        else
+            g->setBrush(QColor(70, 120, 200, 90));
     }
     m_histogram->rescale();
+    if (constant) {
+        const double half = std::max(std::abs(s.min) * 0.5, 0.5);
+        m_histogram->plot()->xAxis->setRange(s.min - half, s.min + half);
+        m_histogram->plot()->yAxis->setRange(0, double(s.finite) * 1.1);
+        m_histogram->setTitle(tr("histogram: all values = %1").arg(s.min, 0, 'g', 6));
+        m_histogram->plot()->replot(QCustomPlot::rpQueuedReplot);
+    }
 
     m_rowNorms->clear();
     SeriesData norms{tr("L2 norm"), {}, {}};
