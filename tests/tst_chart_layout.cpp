@@ -15,6 +15,7 @@
 #include "PositionalView.h"
 #include "PromptCharts.h"
 #include "TestSupport.h"
+#include "TestTraining.h"
 #include "cpu/CpuBackend.h"
 #include "formats/ModelFile.h"
 #include "landscape/RunLandscape.h"
@@ -110,13 +111,7 @@ class TestChartLayout : public QObject {
 private slots:
     void grokkingCharts() {
         // A real run: the quick preset on a small modulus, memorising and (partly) generalising.
-        TrainConfig c;
-        presetConfig("quick", &c);
-        c.task.modulus = 23;
-        c.model.dModel = 32;
-        c.model.dMlp = 64;
-        c.maxSteps = 600;
-        c.fitModelToTask();
+        const TrainConfig c = test::tinyTrainConfig(600);
         CpuBackend cpu;
         std::vector<TrainMetrics> rows;
         TrainingOptions o;
@@ -217,14 +212,7 @@ private slots:
     void landscapeCharts() {
         // The landscape of a real (short) run, with its path and labels.
         QTemporaryDir dir;
-        TrainConfig c;
-        presetConfig("quick", &c);
-        c.task.modulus = 23;
-        c.model.dModel = 32;
-        c.model.dMlp = 64;
-        c.maxSteps = 200;
-        c.checkpointEvery = 50;
-        c.fitModelToTask();
+        const TrainConfig c = test::tinyTrainConfig(200);
         CpuBackend cpu;
         TrainingOptions o;
         o.runDir = dir.filePath("run").toStdString();

@@ -3,6 +3,7 @@
 // cancel and resume through the CSV, slices that merge to the one-process CSV, contours, and
 // the landscape of a real grokking run with its trajectory.
 #include "TestSupport.h"
+#include "TestTraining.h"
 #include "cpu/CpuBackend.h"
 #include "formats/ModelFile.h"
 #include "landscape/Contours.h"
@@ -101,16 +102,7 @@ private:
 };
 
 TrainConfig tinyConfig() {
-    TrainConfig c;
-    presetConfig("quick", &c);
-    c.task.modulus = 23;
-    c.model.dModel = 32;
-    c.model.dMlp = 64;
-    c.maxSteps = 200;
-    c.evalEvery = 10;
-    c.checkpointEvery = 50;
-    c.fitModelToTask();
-    return c;
+    return test::tinyTrainConfig(200);
 }
 
 std::string readAll(const std::string& path) {

@@ -9,6 +9,7 @@
 #include "LandscapeLab.h"
 #include "MainWindow.h"
 #include "SurfaceView.h"
+#include "TestTraining.h"
 #include "cpu/CpuBackend.h"
 #include "formats/ModelFile.h"
 #include "train/TrainingRun.h"
@@ -69,15 +70,7 @@ QRectF plottedBounds(QCustomPlot* plot) {
 }
 
 TrainConfig tinyConfig() {
-    TrainConfig c;
-    presetConfig("quick", &c);
-    c.task.modulus = 23;
-    c.model.dModel = 32;
-    c.model.dMlp = 64;
-    c.maxSteps = 150;
-    c.checkpointEvery = 50;
-    c.fitModelToTask();
-    return c;
+    return test::tinyTrainConfig(150);
 }
 
 } // namespace

@@ -424,6 +424,12 @@ void LandscapeLab::submit(const LandscapeRequest& request, const QString& title)
     updateEnabled();
 }
 
+bool LandscapeLab::haveRun() {
+    if (m_run->count() > 0) return true;
+    setMessage(tr("No run yet: train one in the grokking lab first."), true);
+    return false;
+}
+
 void LandscapeLab::compute() {
     if (modelSource()) {
         if (!m_model) {
@@ -445,10 +451,7 @@ void LandscapeLab::compute() {
         updateEnabled();
         return;
     }
-    if (m_run->count() == 0) {
-        setMessage(tr("No run yet: train one in the grokking lab first."), true);
-        return;
-    }
+    if (!haveRun()) return;
     LandscapeRequest r;
     r.runDir = m_run->currentData().toString();
     r.spec = specFromControls();
@@ -456,10 +459,7 @@ void LandscapeLab::compute() {
 }
 
 void LandscapeLab::compareMemorisedGrokked() {
-    if (m_run->count() == 0) {
-        setMessage(tr("No run yet: train one in the grokking lab first."), true);
-        return;
-    }
+    if (!haveRun()) return;
     LandscapeRequest r;
     r.runDir = m_run->currentData().toString();
     r.spec = specFromControls();

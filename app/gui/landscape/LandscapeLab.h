@@ -90,6 +90,8 @@ private:
                         const QList<QPair<QString, std::function<void()>>>& exports);
     void refreshCentres();
     bool modelSource() const;
+    /// False (and says so) when there is no run to compute on.
+    bool haveRun();
     void updateEnabled();
     void updateCost();
     void submit(const LandscapeRequest& request, const QString& title);
