@@ -98,7 +98,9 @@ LandscapeSpec specFrom(const Args& args) {
     const std::string dirs = option(args, "directions", "random");
     if (!parseDirectionKey(dirs, &s.directions))
         throw std::invalid_argument("--directions takes random, pca or line (got '" + dirs + "')");
-    const std::string split = option(args, "split", "val");
+    // A line is read as train and validation loss side by side; a plane on one split.
+    const std::string split =
+        option(args, "split", s.directions == DirectionKind::Line ? "both" : "val");
     if (!parseSplitKey(split, &s.split))
         throw std::invalid_argument("--split takes train, val or both (got '" + split + "')");
     const std::string centre = option(args, "checkpoint", "final");

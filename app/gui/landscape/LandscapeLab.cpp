@@ -257,6 +257,9 @@ QWidget* LandscapeLab::makeControls() {
         const auto kind = DirectionKind(m_directions->currentData().toInt());
         m_range->setValue(kind == DirectionKind::Pca ? 0.0 : 1.0);
         m_grid->setValue(kind == DirectionKind::Line ? 61 : 41);
+        // A line is read as train and validation loss side by side (init → final).
+        if (kind == DirectionKind::Line)
+            m_split->setCurrentIndex(m_split->findData(int(LandscapeSplit::Both)));
     });
     return panel;
 }
