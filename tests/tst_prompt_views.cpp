@@ -17,6 +17,7 @@
 #include <QFile>
 #include <QImage>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QSvgRenderer>
@@ -164,6 +165,18 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(lab.runsFinished() == 1, kTimeout);
         QVERIFY(lab.tokenStrip()->tokenCount() > 0);
         QVERIFY(!lab.nextTokenChart()->entries().empty());
+        // A visible Export beside the tabs; the logit lens goes out as tidy CSV.
+        QVERIFY(lab.exportButton() && lab.exportButton()->isVisible());
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("lens.csv"));
+        QVERIFY(lab.writeLogitLensCsv(csv));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.first(),
+                 QStringLiteral("layer,position,input_token,top_id,top_token,probability"));
+        const auto& table = lab.logitLensModel()->table();
+        QCOMPARE(lines.size(), 1 + table.layers * table.positions);
         lab.setModel(openModel(second));
         QCOMPARE(lab.tokenStrip()->tokenCount(), 0);
         QVERIFY(!lab.attentionView()->data());

@@ -10,10 +10,14 @@
 
 #include <QCheckBox>
 #include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
@@ -64,6 +68,13 @@ PromptLab::PromptLab(JobRunner* runner, QWidget* parent) : QWidget(parent), m_ru
     m_tabs->addTab(m_lensTable, tr("Logit lens"));
     m_tabs->addTab(m_generation, tr("Generation"));
     m_tabs->addTab(m_positional, tr("Positions"));
+    // One visible Export button for whatever the current tab shows.
+    m_export = new QPushButton(tr("Export…"));
+    m_export->setObjectName(QStringLiteral("promptExport"));
+    m_export->setToolTip(
+        tr("Export the chart (PNG, SVG, PDF, CSV) or the table (CSV) of this tab"));
+    m_tabs->setCornerWidget(m_export, Qt::TopRightCorner);
+    connect(m_export, &QPushButton::clicked, this, &PromptLab::exportCurrentTab);
 
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(stripScroll);
@@ -220,6 +231,45 @@ void PromptLab::setModel(std::shared_ptr<const ModelFile> model) {
     }
     m_positional->setModel(m_model);
     updateEnabled();
+}
+
+void PromptLab::exportCurrentTab() {
+    QWidget* tab = m_tabs->currentWidget();
+    if (tab == m_next) {
+        m_next->showExportDialog();
+    } else if (tab == m_attention) {
+        m_attention->detail()->showExportDialog();
+    } else if (tab == m_lensTable) {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export the logit lens"), QStringLiteral("logit-lens.csv"), tr("CSV (*.csv)"));
+        if (path.isEmpty()) return;
+        QString error;
+        if (!writeLogitLensCsv(path, &error))
+            QMessageBox::warning(this, tr("Export failed"), error);
+    } else if (tab == m_positional) {
+        // Five charts: pick one.
+        QMenu menu(this);
+        for (views::ChartView* c : {m_positional->encodingChart(), m_positional->curvesChart(),
+                                    m_positional->similarityChart(),
+                                    m_positional->modelCurveChart(), m_positional->modelMapChart()})
+            menu.addAction(c->title().isEmpty() ? c->emptyText() : c->title(), c,
+                           &views::ChartView::showExportDialog);
+        menu.exec(m_export->mapToGlobal(QPoint(0, m_export->height())));
+    } else {
+        QMessageBox::information(this, tr("Export"),
+                                 tr("The generation is text: select it and copy it."));
+    }
+}
+
+bool PromptLab::writeLogitLensCsv(const QString& path, QString* error) const {
+    QFile file(path);
+    const QByteArray bytes = views::logitLensCsv(m_lensModel->table()).toUtf8();
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+        file.write(bytes) != bytes.size()) {
+        if (error) *error = path + QStringLiteral(": ") + file.errorString();
+        return false;
+    }
+    return true;
 }
 
 PromptRequest PromptLab::request() const {

@@ -52,6 +52,10 @@ public:
     QPushButton* generateButton() const { return m_generate; }
     QCheckBox* chatBox() const { return m_chat; }
     QCheckBox* plainSpecialBox() const { return m_plainSpecial; }
+    /// The Export button beside the tabs: acts on the tab on view.
+    QPushButton* exportButton() const { return m_export; }
+    /// The logit-lens table as CSV (what Export writes on that tab).
+    bool writeLogitLensCsv(const QString& path, QString* error = nullptr) const;
     QSpinBox* tokensBox() const { return m_tokens; }
     QSpinBox* contextBox() const { return m_context; }
     views::TokenStrip* tokenStrip() const { return m_strip; }
@@ -73,6 +77,8 @@ public:
     SamplingParams sampling() const;
 
 public slots:
+    /// Exports what the current tab shows (a chart's dialog, the logit lens as CSV).
+    void exportCurrentTab();
     /// The model prompts run on (null: none). Loads its tokenizer; a model without one gives a
     /// readable message and disables Run.
     void setModel(std::shared_ptr<const llmlab::ModelFile> model);
@@ -102,6 +108,7 @@ private:
     QPushButton* m_cancel = nullptr;
     QCheckBox* m_chat = nullptr;
     QCheckBox* m_plainSpecial = nullptr;
+    QPushButton* m_export = nullptr;
     QSpinBox* m_tokens = nullptr;
     QSpinBox* m_context = nullptr;
     QDoubleSpinBox* m_temperature = nullptr;

@@ -58,4 +58,28 @@ QVariant LogitLensModel::headerData(int section, Qt::Orientation orientation, in
     return QStringLiteral("%1\n%2").arg(section).arg(token);
 }
 
+namespace {
+QString csvQuoted(QString text) {
+    text.replace(QLatin1String("\""), QLatin1String("\"\""));
+    return QLatin1Char('"') + text + QLatin1Char('"');
+}
+} // namespace
+
+QString logitLensCsv(const LogitLensTable& t) {
+    QString out = QStringLiteral("layer,position,input_token,top_id,top_token,probability\n");
+    for (int l = 0; l < t.layers; ++l)
+        for (int p = 0; p < t.positions; ++p) {
+            const std::size_t k = std::size_t(l) * std::size_t(t.positions) + std::size_t(p);
+            if (k >= t.ids.size()) continue;
+            out += QStringLiteral("%1,%2,%3,%4,%5,%6\n")
+                       .arg(l)
+                       .arg(p)
+                       .arg(csvQuoted(t.positionLabels.value(p)))
+                       .arg(t.ids[k])
+                       .arg(csvQuoted(k < t.pieces.size() ? t.pieces[k] : QString()))
+                       .arg(double(t.probabilities[k]), 0, 'g', 6);
+        }
+    return out;
+}
+
 } // namespace llmlab::views

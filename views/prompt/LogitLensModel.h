@@ -19,6 +19,10 @@ struct LogitLensTable {
     QStringList positionLabels;  ///< the input token at each position
 };
 
+/// The table as tidy CSV: one row per (layer, position) with the input token, the top token's id
+/// and text, and its probability.
+QString logitLensCsv(const LogitLensTable& table);
+
 class LogitLensModel : public QAbstractTableModel {
     Q_OBJECT
 public:
