@@ -22,6 +22,7 @@
 #include <QStandardItemModel>
 #include <QSvgRenderer>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -177,6 +178,14 @@ private slots:
                  QStringLiteral("layer,position,input_token,top_id,top_token,probability"));
         const auto& table = lab.logitLensModel()->table();
         QCOMPARE(lines.size(), 1 + table.layers * table.positions);
+        // Head statistics: layer 0 first; a head picked in the grid is the table's selected row.
+        QTableView* stats = lab.attentionView()->statsTable();
+        QCOMPARE(stats->model()->index(0, 0).data().toInt(), 0);
+        lab.attentionView()->selectHead(2, 1);
+        const QModelIndexList picked = stats->selectionModel()->selectedRows();
+        QCOMPARE(picked.size(), 1);
+        QCOMPARE(stats->model()->index(picked.first().row(), 0).data().toInt(), 2);
+        QCOMPARE(stats->model()->index(picked.first().row(), 1).data().toInt(), 1);
         lab.setModel(openModel(second));
         QCOMPARE(lab.tokenStrip()->tokenCount(), 0);
         QVERIFY(!lab.attentionView()->data());

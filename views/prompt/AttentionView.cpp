@@ -66,6 +66,9 @@ AttentionView::AttentionView(QWidget* parent) : QWidget(parent) {
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("headStats"));
     m_table->setModel(m_stats);
+    // Layer 0 first: a header's default sort indicator is descending, which listed the last
+    // layer first.
+    m_table->horizontalHeader()->setSortIndicator(ColLayer, Qt::AscendingOrder);
     m_table->setSortingEnabled(true);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -100,6 +103,16 @@ AttentionView::AttentionView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(split);
 
     connect(m_grid, &AttentionGrid::headSelected, this, &AttentionView::showDetail);
+    // A head picked in the grid is picked in the table too (whatever its sort order).
+    connect(m_grid, &AttentionGrid::headSelected, this, [this](int layer, int head) {
+        for (int r = 0; r < m_stats->rowCount(); ++r)
+            if (m_stats->item(r, ColLayer)->data(Qt::DisplayRole).toInt() == layer &&
+                m_stats->item(r, ColHead)->data(Qt::DisplayRole).toInt() == head) {
+                m_table->selectRow(r);
+                m_table->scrollTo(m_stats->index(r, 0));
+                return;
+            }
+    });
 }
 
 void AttentionView::setData(std::shared_ptr<const AttentionData> data, const QStringList& labels) {
