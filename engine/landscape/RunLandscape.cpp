@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -292,45 +293,103 @@ RunLandscape computeRunLandscape(const std::string& runDir, const LandscapeSpec&
     L.grokkedStep = log.grokkedStep;
 
     // The snapshots: the run's history, or its checkpoint alone for a run trained before
-    // llmlab kept one.
+    // llmlab kept one. Their steps decide the spec and the cache key; their values are read
+    // only when the cache cannot answer.
     std::vector<std::int64_t> steps = store.snapshotSteps();
-    std::vector<FlatParams> snapshots;
-    if (steps.empty()) {
+    const bool fromHistory = !steps.empty();
+    std::unique_ptr<Checkpoint> checkpoint;
+    if (!fromHistory) {
         if (!store.hasCheckpoint())
             throw std::runtime_error(runDir + ": has no checkpoint yet (train it first)");
-        const Checkpoint c = store.loadCheckpoint();
-        steps = {c.step};
-        snapshots.push_back(FlatParams::fromToy(c.params));
-    } else {
-        for (std::int64_t s : steps)
-            snapshots.push_back(FlatParams::fromToy(store.loadSnapshot(s)));
+        checkpoint = std::make_unique<Checkpoint>(store.loadCheckpoint());
+        steps = {checkpoint->step};
     }
+
+    LandscapeSpec spec = asked;
+    const bool plane = spec.directions != DirectionKind::Line;
+    switch (spec.directions) {
+    case DirectionKind::Random:
+        spec.centreStep = resolveStep(spec.centreStep, steps, false, runDir);
+        break;
+    case DirectionKind::Pca:
+        if (steps.size() < 3)
+            throw std::runtime_error(
+                runDir + ": PCA directions need at least 3 snapshots of the run, and it has " +
+                std::to_string(steps.size()) +
+                " (runs trained before llmlab kept a history have only their last checkpoint)");
+        spec.centreStep = resolveStep(spec.centreStep, steps, false, runDir);
+        break;
+    case DirectionKind::Line:
+        if (steps.size() < 2)
+            throw std::runtime_error(runDir + ": a line between checkpoints needs two snapshots");
+        spec.lineFrom = resolveStep(spec.lineFrom, steps, true, runDir);
+        spec.lineTo = resolveStep(spec.lineTo, steps, false, runDir);
+        if (spec.lineFrom == spec.lineTo)
+            throw std::runtime_error(runDir + ": the line's two ends are the same snapshot");
+        spec.centreStep = spec.lineFrom;
+        break;
+    }
+    L.spec = spec;
+    L.centreStep = spec.centreStep;
+
+    // The key also names the trajectory's end for PCA: a resumed run has other directions.
+    std::string key = spec.key();
+    if (spec.directions == DirectionKind::Pca)
+        key = hex64(fnv1a(key + "/" + std::to_string(steps.back())));
+    L.key = key;
+    if (o.cache) {
+        fs::create_directories(runDir + "/landscapes");
+        std::string base = runDir + "/landscapes/" + key;
+        if (o.slice.count > 1)
+            base += ".slice-" + std::to_string(o.slice.index + 1) + "-of-" +
+                    std::to_string(o.slice.count);
+        L.csvPath = base + ".csv";
+        L.jsonPath = base + ".json";
+    }
+
+    const bool wantSharpness = o.sharpness && o.slice.count == 1 && plane;
+    if (o.cache && fs::exists(L.jsonPath) && fs::exists(L.csvPath)) {
+        try {
+            RunLandscape cached = readLandscape(L.csvPath);
+            // Complete for this slice of the grid its header describes (the grid this spec
+            // gives: the key names everything it depends on).
+            std::int64_t expected = 0;
+            for (int i = 0; i < cached.gridSpec.rows; ++i)
+                if (o.slice.owns(i)) expected += cached.gridSpec.columns;
+            if (cached.grid.computedCount() >= expected &&
+                (!wantSharpness || cached.sharpnessRadius > 0)) {
+                cached.csvPath = L.csvPath;
+                cached.jsonPath = L.jsonPath;
+                return cached;
+            }
+        } catch (const std::exception&) {
+            // A damaged cache (a hand-edited or torn header) is computed again, not a dead end.
+            fs::remove(L.jsonPath);
+            fs::remove(L.csvPath);
+        }
+    }
+
+    std::vector<FlatParams> snapshots;
+    if (fromHistory)
+        for (std::int64_t st : steps)
+            snapshots.push_back(FlatParams::fromToy(store.loadSnapshot(st)));
+    else
+        snapshots.push_back(FlatParams::fromToy(checkpoint->params));
     auto snapshotAt = [&](std::int64_t step) -> const FlatParams& {
         return snapshots[std::size_t(std::lower_bound(steps.begin(), steps.end(), step) -
                                      steps.begin())];
     };
-
-    LandscapeSpec spec = asked;
+    const FlatParams& centre = snapshotAt(spec.centreStep);
     FlatParams d1, d2;
-    bool plane = true;
-    std::int64_t trajectoryEnd = steps.back();
     switch (spec.directions) {
     case DirectionKind::Random: {
-        spec.centreStep = resolveStep(spec.centreStep, steps, false, runDir);
-        const FlatParams& c = snapshotAt(spec.centreStep);
         RandomDirectionOptions second = spec.random;
         second.seed = spec.random.seed + 1;
-        d1 = randomDirection(c, spec.random);
-        d2 = randomDirection(c, second);
+        d1 = randomDirection(centre, spec.random);
+        d2 = randomDirection(centre, second);
         break;
     }
-    case DirectionKind::Pca: {
-        if (snapshots.size() < 3)
-            throw std::runtime_error(
-                runDir + ": PCA directions need at least 3 snapshots of the run, and it has " +
-                std::to_string(snapshots.size()) +
-                " (runs trained before llmlab kept a history have only their last checkpoint)");
-        spec.centreStep = resolveStep(spec.centreStep, steps, false, runDir);
+    case DirectionKind::Pca:
         try {
             PcaDirections pca = pcaDirections(snapshots, snapshots.back());
             d1 = std::move(pca.first);
@@ -341,24 +400,10 @@ RunLandscape computeRunLandscape(const std::string& runDir, const LandscapeSpec&
             throw std::runtime_error(runDir + ": " + e.what());
         }
         break;
-    }
-    case DirectionKind::Line: {
-        if (snapshots.size() < 2)
-            throw std::runtime_error(runDir + ": a line between checkpoints needs two snapshots");
-        spec.lineFrom = resolveStep(spec.lineFrom, steps, true, runDir);
-        spec.lineTo = resolveStep(spec.lineTo, steps, false, runDir);
-        if (spec.lineFrom == spec.lineTo)
-            throw std::runtime_error(runDir + ": the line's two ends are the same snapshot");
-        spec.centreStep = spec.lineFrom;
+    case DirectionKind::Line:
         d1 = difference(snapshotAt(spec.lineTo), snapshotAt(spec.lineFrom));
-        plane = false;
         break;
     }
-    }
-    L.spec = spec;
-    L.centreStep = spec.centreStep;
-    // (the key also names the trajectory's end for PCA, set below)
-    const FlatParams& centre = snapshotAt(spec.centreStep);
     L.directionNorms[0] = norm(d1);
     L.directionNorms[1] = plane ? norm(d2) : 0.0;
     for (std::size_t k = 0; k < snapshots.size(); ++k) {
@@ -381,41 +426,6 @@ RunLandscape computeRunLandscape(const std::string& runDir, const LandscapeSpec&
         L.gridSpec = {spec.grid, spec.grid, -spec.range, spec.range, -spec.range, spec.range};
     }
     L.gridSpec.validate();
-
-    // The key also names the trajectory's end for PCA: a resumed run has other directions.
-    std::string key = spec.key();
-    if (spec.directions == DirectionKind::Pca)
-        key = hex64(fnv1a(key + "/" + std::to_string(trajectoryEnd)));
-    L.key = key;
-    if (o.cache) {
-        fs::create_directories(runDir + "/landscapes");
-        std::string base = runDir + "/landscapes/" + key;
-        if (o.slice.count > 1)
-            base += ".slice-" + std::to_string(o.slice.index + 1) + "-of-" +
-                    std::to_string(o.slice.count);
-        L.csvPath = base + ".csv";
-        L.jsonPath = base + ".json";
-    }
-
-    const bool wantSharpness = o.sharpness && o.slice.count == 1 && plane;
-    if (o.cache && fs::exists(L.jsonPath) && fs::exists(L.csvPath)) {
-        try {
-            RunLandscape cached = readLandscape(L.csvPath);
-            std::int64_t expected = 0;
-            for (int i = 0; i < L.gridSpec.rows; ++i)
-                if (o.slice.owns(i)) expected += L.gridSpec.columns;
-            if (cached.grid.computedCount() >= expected &&
-                (!wantSharpness || cached.sharpnessRadius > 0)) {
-                cached.csvPath = L.csvPath;
-                cached.jsonPath = L.jsonPath;
-                return cached;
-            }
-        } catch (const std::exception&) {
-            // A damaged cache (a hand-edited or torn header) is computed again, not a dead end.
-            fs::remove(L.jsonPath);
-            fs::remove(L.csvPath);
-        }
-    }
 
     ToyLossEvaluator evaluator(config, backend, spec.split);
     L.splits = evaluator.splits();
