@@ -37,12 +37,13 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
             store->create(config);
         }
     }
-    // Each checkpoint also leaves a params-only snapshot in the run's history (the trajectory
-    // a loss landscape draws), as do the first memorised and grokked evaluations.
-    auto checkpoint = [&] {
+    // A checkpoint by steps (and the last one) also leaves a params-only snapshot in the
+    // run's history (the trajectory a loss landscape draws), as do the first memorised and
+    // grokked evaluations; one by time does not, so the history stays evenly spaced in steps.
+    auto checkpoint = [&](bool snapshot) {
         if (!store) return;
         const ToyParams params = trainer.parameters();
-        store->writeSnapshot(trainer.step(), params);
+        if (snapshot) store->writeSnapshot(trainer.step(), params);
         store->writeCheckpoint(
             {trainer.step(), trainer.trainSeconds(), params, trainer.optimizerState()});
     };
@@ -62,8 +63,11 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
     const double startSeconds = trainer.trainSeconds();
     // The untrained model is the first point of every curve; a run stopped at step 0 and
     // resumed has that row already.
-    const bool haveStartRow = store && !store->loadMetrics().rows.empty() &&
-                              store->loadMetrics().rows.back().step == startStep;
+    bool haveStartRow = false;
+    if (startStep == 0 && store) {
+        const MetricsLog log = store->loadMetrics();
+        haveStartRow = !log.rows.empty() && log.rows.back().step == 0;
+    }
     if (startStep == 0 && !haveStartRow) evaluate();
     auto lastCheckpoint = std::chrono::steady_clock::now();
     while (trainer.step() < config.maxSteps) {
@@ -84,12 +88,12 @@ TrainingSummary runTraining(const TrainConfig& config, Backend& backend,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - lastCheckpoint)
                     .count() >= config.checkpointSeconds;
         if (bySteps || byTime) {
-            checkpoint();
+            checkpoint(bySteps);
             lastCheckpoint = std::chrono::steady_clock::now();
         }
         if (options.untilGrokked && s.grokkedStep >= 0) break;
     }
-    checkpoint();
+    checkpoint(true);
     s.steps = trainer.step();
     s.seconds = trainer.trainSeconds();
     s.stepsThisSession = s.steps - startStep;
