@@ -69,47 +69,43 @@ void dumpAttention(const std::string& dir, const InferenceSession& s) {
 
 } // namespace
 
-// A tokenizer alone: a tokenizer.json, a folder holding one (no weights needed), or a
-// vocab-only GGUF. Null when `path` is none of these (a model file: open it as a model).
+namespace {
+
+// A tokenizer alone: a tokenizer.json or a folder holding one without weights. Null for
+// anything else (a model, or a GGUF, which tokenize opens as a model first).
 std::unique_ptr<Tokenizer> tokenizerAlone(const std::string& path) {
     namespace fs = std::filesystem;
-    auto ends = [&](const char* s) {
-        const std::string e(s);
-        return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
-    };
-    if (ends(".json")) return std::make_unique<Tokenizer>(Tokenizer::fromTokenizerJson(path));
+    if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0)
+        return std::make_unique<Tokenizer>(Tokenizer::fromTokenizerJson(path));
     if (fs::is_directory(path) && fs::exists(path + "/tokenizer.json")) {
         // A model folder is opened as a model (its tokenizer the same); a tokenizer-only one here.
-        bool weights = false;
         for (const auto& e : fs::directory_iterator(path))
-            weights = weights || e.path().extension() == ".safetensors";
-        if (!weights)
-            return std::make_unique<Tokenizer>(
-                Tokenizer::fromTokenizerJson(path + "/tokenizer.json"));
-    }
-    if (ends(".gguf")) {
-        std::string error;
-        if (!ModelFile::open(path, &error)) // no weights: a vocab-only file
-            return std::make_unique<Tokenizer>(Tokenizer::fromGgufFile(path));
+            if (e.path().extension() == ".safetensors") return nullptr;
+        return std::make_unique<Tokenizer>(Tokenizer::fromTokenizerJson(path + "/tokenizer.json"));
     }
     return nullptr;
 }
 
+} // namespace
+
 int tokenize(const Args& args) {
     if (args.empty() || args.front().rfind("--", 0) == 0)
         throw std::invalid_argument("say which model or tokenizer: llmlab-cli tokenize PATH ...");
-    std::unique_ptr<Tokenizer> alone =
-        option(args, "tokenizer").empty() ? tokenizerAlone(args.front()) : nullptr;
-    if (alone) {
-        const std::vector<std::int32_t> ids = promptTokens(*alone, args);
-        for (std::int32_t id : ids) std::printf("%6d  %s\n", id, alone->tokenPiece(id).c_str());
-        std::printf("# %zu tokens\n", ids.size());
-        return 0;
+    const std::string path = args.front();
+    std::unique_ptr<Tokenizer> tok =
+        option(args, "tokenizer").empty() ? tokenizerAlone(path) : nullptr;
+    if (!tok) {
+        std::string error;
+        std::shared_ptr<const ModelFile> model = ModelFile::open(path, &error);
+        if (model)
+            tok = std::make_unique<Tokenizer>(tokenizerOf(*model, args));
+        else if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".gguf") == 0)
+            tok = std::make_unique<Tokenizer>(Tokenizer::fromGgufFile(path)); // vocab only
+        else
+            throw std::runtime_error(error);
     }
-    auto model = openModel(args);
-    const Tokenizer tok = tokenizerOf(*model, args);
-    const std::vector<std::int32_t> ids = promptTokens(tok, args);
-    for (std::int32_t id : ids) std::printf("%6d  %s\n", id, tok.tokenPiece(id).c_str());
+    const std::vector<std::int32_t> ids = promptTokens(*tok, args);
+    for (std::int32_t id : ids) std::printf("%6d  %s\n", id, tok->tokenPiece(id).c_str());
     std::printf("# %zu tokens\n", ids.size());
     return 0;
 }
