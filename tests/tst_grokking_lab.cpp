@@ -7,11 +7,13 @@
 #include "GrokkingLabControls.h"
 #include "GrokkingLabRuns.h"
 
+#include "TestTraining.h"
 #include <QFile>
 #include <QImage>
 #include <QPushButton>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
+
 #include <QtTest>
 
 #include <qcustomplot.h>
@@ -28,16 +30,9 @@ constexpr int kTimeout = 180000; // ms: two shared cores, maybe under a sanitize
 
 // Small enough to train in seconds, large enough to memorise its 211 training pairs.
 TrainConfig tinyConfig(std::int64_t steps) {
-    TrainConfig c;
-    presetConfig("quick", &c);
-    c.task.modulus = 23;
-    c.model.dModel = 32;
-    c.model.dMlp = 64;
-    c.maxSteps = steps;
+    TrainConfig c = llmlab::test::tinyTrainConfig(steps);
     c.evalEvery = 5;
-    c.checkpointEvery = 50;
     c.backend = "cpu";
-    c.fitModelToTask();
     return c;
 }
 

@@ -2,6 +2,7 @@
 // killed with SIGKILL resumes from its checkpoint with its metrics intact, and the CPU and
 // Vulkan backends agree over the first steps of a fixed-seed run.
 #include "TestSupport.h"
+#include "TestTraining.h"
 #include "cpu/CpuBackend.h"
 #include "formats/ModelFile.h"
 #include "train/RunStore.h"
@@ -20,13 +21,10 @@ using namespace llmlab;
 
 namespace {
 TrainConfig smallConfig() {
-    TrainConfig c;
-    presetConfig("quick", &c);
-    c.task.modulus = 23;
-    c.model.dModel = 32;
-    c.model.dMlp = 64;
-    c.fitModelToTask();
-    return c;
+    TrainConfig quick;
+    presetConfig("quick", &quick);
+    // The tiny model on the quick preset's own schedule.
+    return test::tinyTrainConfig(quick.maxSteps, quick.checkpointEvery);
 }
 
 QString cliPath() {
