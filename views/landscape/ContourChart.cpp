@@ -131,8 +131,17 @@ void ContourChart::setLandscape(const RunLandscape& L, const ContourOptions& o) 
             t->setPadding(QMargins(3, 1, 3, 1));
             t->setClipToAxisRect(true);
         };
-        label(L.path.front(), tr("step %1").arg(L.path.front().step));
-        label(L.path.back(), tr("step %1").arg(L.path.back().step));
+        // Random directions are nearly orthogonal to the path, which then projects to a spot
+        // near the centre: one label there, not two printed over each other.
+        const PathPoint& a = L.path.front();
+        const PathPoint& b = L.path.back();
+        const bool apart = std::abs(a.alpha - b.alpha) > 0.08 * (g.alphaMax - g.alphaMin) ||
+                           std::abs(a.beta - b.beta) > 0.08 * (g.betaMax - g.betaMin);
+        if (apart) label(a, tr("step %1").arg(a.step));
+        label(b, apart ? tr("step %1").arg(b.step)
+                       : tr("steps %1–%2 (the path is nearly orthogonal to this plane)")
+                             .arg(a.step)
+                             .arg(b.step));
     }
     if (L.path.empty()) {
         // A model file has no training path: mark the weights the landscape is centred on.
