@@ -461,6 +461,13 @@ NodeId Graph::writeRows(NodeId dst, NodeId src, NodeId rows) {
     return id;
 }
 
+void Graph::setRopeInverse(NodeId rope, bool inverse) {
+    checked(rope, "setRopeInverse");
+    Node& n = m_nodes[std::size_t(rope)];
+    if (n.op != OpKind::Rope) fail("setRopeInverse: node " + std::to_string(rope) + " is not rope");
+    n.params.ropeInverse = inverse;
+}
+
 void Graph::capture(NodeId id) {
     m_nodes.at(std::size_t(id)).captured = true;
 }

@@ -77,6 +77,7 @@ struct OpParams {
     std::int32_t kvHeads = 0;           ///< AttnScores, AttnValues: key/value heads (divides heads)
     std::int32_t headDim = 0;           ///< Rope, AttnScores, AttnValues
     std::int32_t ropeDims = 0;          ///< Rope: leading dims of each head rotated (0 = all)
+    bool ropeInverse = false;           ///< Rope: rotate by -angle (the op's backward pass)
     bool transA = false;                ///< MatMul: a is [K, M] and a^T is used
     std::int32_t batch = 1;             ///< Attn*: independent sequences stacked along the rows
     std::int64_t rows = 0;              ///< EmbeddingGrad: vocabulary size V
@@ -162,6 +163,8 @@ public:
 
     /// Marks a node as readable after a run (outputs must be captured too).
     void capture(NodeId id);
+    /// Makes a Rope node rotate by -angle (its backward pass).
+    void setRopeInverse(NodeId rope, bool inverse);
     void setName(NodeId id, const std::string& name);
 
     const Node& node(NodeId id) const { return m_nodes.at(std::size_t(id)); }

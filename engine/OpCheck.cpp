@@ -336,9 +336,11 @@ OpGraph buildOpGraph(const OpCase& c, std::uint64_t seed, bool reference = false
         const int ropeDims = c.dims.size() > 3 ? int(c.dims[3]) : 0;
         NodeId x = addInput(g, rng, "x", Shape{tokens, std::int64_t(heads) * headDim});
         NodeId pos = addPositions(g, rng, tokens);
-        const RopeLayout layout =
-            var == "rotate_half" ? RopeLayout::RotateHalf : RopeLayout::Interleaved;
+        const RopeLayout layout = var.rfind("rotate_half", 0) == 0 ? RopeLayout::RotateHalf
+                                                                   : RopeLayout::Interleaved;
         out = G.rope(x, pos, heads, headDim, 10000.0f, layout, ropeDims);
+        // The backward pass: the inverse rotation.
+        if (var.find("inverse") != std::string::npos) G.setRopeInverse(out, true);
     } else if (op == "softmax") {
         const std::int64_t h = dimAt(c, 0), tq = dimAt(c, 1), tk = dimAt(c, 2);
         NodeId x = addInput(g, rng, "x", Shape{h, tq, tk});
@@ -448,6 +450,8 @@ std::vector<OpCase> standardOpCases() {
         {"rope", {65, 8, 64}, ""},
         {"rope", {65, 8, 64}, "rotate_half"},
         {"rope", {9, 2, 80, 32}, "rotate_half"}, // partial rotary dims, head dim 80
+        {"rope", {65, 4, 16}, "inverse"},
+        {"rope", {9, 2, 80, 32}, "rotate_half_inverse"},
         {"softmax", {1, 1, 1}, ""},
         {"softmax", {3, 7, 13}, "causal"},
         {"softmax", {2, 13, 13}, "masked"},

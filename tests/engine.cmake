@@ -43,3 +43,6 @@ endif()
 add_test(NAME cli_options COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_options.sh
                                   $<TARGET_FILE:llmlab-cli>)
 set_tests_properties(cli_options PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 120)
+
+# Prompting strategies: task sets, prompts, extraction, votes, intervals, prefix reuse.
+llmlab_add_test(tst_prompting SOURCES tst_prompting.cpp TIMEOUT 300)

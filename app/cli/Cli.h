@@ -12,6 +12,8 @@ int devices(const Args& args);
 int bench(const Args& args);
 int check(const Args& args);
 int train(const Args& args);
+int trainLm(const Args& args);
+int compare(const Args& args);
 int tokenize(const Args& args);
 int run(const Args& args);
 int inspect(const Args& args);

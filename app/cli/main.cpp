@@ -38,6 +38,20 @@ commands:
         [--checkpoint-every N] [--checkpoint-seconds S] [--backend cpu|vulkan] [--out DIR]
         [--resume DIR] [--until-grokked] [--export FILE.gguf|FOLDER]
                                train a toy transformer on a modular-arithmetic task
+  train-lm --out FILE.gguf [--task lookup|add|text] [--text FILE] [--steps N]
+        [--batch N] [--seq-len N] [--layers N] [--d-model N] [--heads N] [--d-ff N]
+        [--lr X] [--warmup N] [--seed N] [--backend cpu|vulkan] [--quiet]
+                               next-token training of a tiny llama-style model (RMSNorm,
+                               RoPE, SwiGLU) with the lab's character tokenizer: in-context
+                               lookup episodes, scratchpad addition, or a text file
+  compare MODEL --tasks FILE.jsonl|builtin:NAME [--strategies zero,few:3,cot,sc:5]
+        [--temp X] [--seed N] [--questions N] [--max-tokens N] [--template TEXT]
+        [--chat|--no-chat] [--no-reuse] [--ctx N] [--out FILE.csv|FILE.json] [--json]
+        [--verbose] [--backend cpu|vulkan]
+                               prompting strategies side by side: accuracy with Wilson
+                               95% intervals, tokens per right answer, votes; built-in
+                               sets: past-tense, roish, kinship, sentiment, arithmetic,
+                               analogies, toy-lookup, toy-add
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]
@@ -112,6 +126,7 @@ int main(int argc, char** argv) {
     const std::map<std::string, int (*)(const Args&)> commands = {
         {"devices", devices},     {"bench", bench},
         {"check", check},         {"train", train},
+        {"train-lm", trainLm},    {"compare", compare},
         {"tokenize", tokenize},   {"run", run},
         {"inspect", inspect},     {"models", models},
         {"landscape", landscape}, {"landscape-merge", landscapeMerge}};

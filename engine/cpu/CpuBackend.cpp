@@ -212,7 +212,7 @@ private:
             return;
         case OpKind::Rope:
             cpu::rope(in(n, 0), ints(n, 1), out, n.shape.dim(0), p.heads, p.headDim, p.ropeDims,
-                      p.theta, p.ropeLayout);
+                      p.theta, p.ropeLayout, p.ropeInverse);
             return;
         case OpKind::Softmax: {
             const std::int64_t tk = n.shape.back();

@@ -113,7 +113,7 @@ void layerNorm(const float* x, const float* w, const float* b, float* out, std::
 }
 
 void rope(const float* x, const std::int32_t* pos, float* out, std::int64_t tokens, int heads,
-          int headDim, int ropeDims, float theta, RopeLayout layout) {
+          int headDim, int ropeDims, float theta, RopeLayout layout, bool inverse) {
     const std::int64_t width = std::int64_t(heads) * headDim;
     const int half = ropeDims / 2;
     std::vector<double> freq(static_cast<std::size_t>(half));
@@ -129,7 +129,7 @@ void rope(const float* x, const std::int32_t* pos, float* out, std::int64_t toke
             for (int i = 0; i < half; ++i) {
                 const double angle = double(pos[t]) * freq[std::size_t(i)];
                 cs[std::size_t(2 * i)] = std::cos(angle);
-                cs[std::size_t(2 * i + 1)] = std::sin(angle);
+                cs[std::size_t(2 * i + 1)] = inverse ? -std::sin(angle) : std::sin(angle);
             }
             for (int h = 0; h < heads; ++h) {
                 const float* xh = x + t * width + std::int64_t(h) * headDim;

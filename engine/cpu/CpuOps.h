@@ -32,7 +32,8 @@ void layerNorm(const float* x, const float* w, const float* b, float* out, std::
 /// x [T, heads*headDim] rotated by angle pos[t] * theta^(-2i/ropeDims) for pair i of each head.
 /// Interleaved pairs are (2i, 2i+1); RotateHalf pairs are (i, i + ropeDims/2).
 void rope(const float* x, const std::int32_t* pos, float* out, std::int64_t tokens, int heads,
-          int headDim, int ropeDims, float theta, RopeLayout layout);
+          int headDim, int ropeDims, float theta, RopeLayout layout,
+          bool inverse = false);
 
 /// Row softmax of x viewed as [rows, Tq, Tk] (rows = n / (Tq*Tk)), after multiplying by scale,
 /// adding mask [Tq, Tk] (may be null) and, when causal, excluding key j > i + (Tk - Tq).

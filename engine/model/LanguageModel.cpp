@@ -258,6 +258,13 @@ std::vector<float> InferenceSession::prefillLast(std::span<const std::int32_t> t
     return run(tokens, true);
 }
 
+void InferenceSession::rewind(int position) {
+    if (position < 0 || position > m_position)
+        throw std::out_of_range("cannot rewind to position " + std::to_string(position) +
+                                " of a conversation at " + std::to_string(m_position));
+    m_position = position;
+}
+
 std::vector<float> InferenceSession::decode(std::int32_t token) {
     return run(std::span<const std::int32_t>(&token, 1), false);
 }

@@ -51,6 +51,10 @@ public:
     std::vector<float> decode(std::int32_t token);
     /// Forgets the conversation (position 0, cache unused).
     void reset() { m_position = 0; }
+    /// Goes back to `position` (0 <= position <= position()): the cache keeps the tokens before
+    /// it, so a prompt sharing that prefix runs only its own rest. Rows after it are masked
+    /// out and overwritten. Throws std::out_of_range for a position ahead of the conversation.
+    void rewind(int position);
 
     const ForwardCaptures& captures() const { return m_captures; }
 

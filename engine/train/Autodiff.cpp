@@ -137,6 +137,14 @@ private:
                 accumulate(in(n, 1), m_g.gradOp(OpKind::AttnValuesGradV, {dy, in(n, 0)},
                                                 shapeOf(in(n, 1)), p));
             return;
+        case OpKind::Rope: { // a rotation: its transpose rotates back
+            if (!needs(n, 0)) return;
+            const NodeId back = m_g.rope(dy, in(n, 1), p.heads, p.headDim, p.theta, p.ropeLayout,
+                                         p.ropeDims);
+            m_g.setRopeInverse(back, !p.ropeInverse);
+            accumulate(in(n, 0), back);
+            return;
+        }
         case OpKind::Relu:
             accumulate(in(n, 0), m_g.gradOp(OpKind::ReluGrad, {dy, in(n, 0)}, n.shape));
             return;

@@ -276,6 +276,8 @@ std::vector<float> ropeTurnTable(const OpParams& p) {
         }
         table[std::size_t(i) * 4 + 3] = float(turns); // the tiny rest, not needed exactly
     }
+    if (p.ropeInverse) // the backward pass turns the other way (negation is exact)
+        for (float& t : table) t = -t;
     return table;
 }
 
