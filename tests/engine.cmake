@@ -46,3 +46,5 @@ set_tests_properties(cli_options PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIM
 
 # Prompting strategies: task sets, prompts, extraction, votes, intervals, prefix reuse.
 llmlab_add_test(tst_prompting SOURCES tst_prompting.cpp TIMEOUT 300)
+# The lab's own prompting models, trained in CI time (about a minute and a half).
+llmlab_add_test(tst_prompting_toy SOURCES tst_prompting_toy.cpp TIMEOUT 900)

@@ -7,6 +7,7 @@
 #include "cpu/CpuGradOps.h"
 #include "cpu/CpuOps.h"
 #include "train/Autodiff.h"
+#include "lm/LmModel.h"
 #include "train/ToyModel.h"
 
 #include <QtTest>
@@ -212,6 +213,95 @@ private slots:
             return 0.25 * total;
         };
         QVERIFY(gradError(loss, x, g) < kBound);
+    }
+
+    // RoPE is a rotation: its backward pass is the inverse rotation.
+    void ropeBackward() {
+        const int T = 3, H = 2, hd = 6;
+        const auto x = randomFloats(m_rng, std::size_t(T * H * hd)), w = randomFloats(m_rng, x.size());
+        const std::vector<std::int32_t> pos = {0, 5, 17};
+        std::vector<float> g(x.size());
+        cpu::rope(w.data(), pos.data(), g.data(), T, H, hd, hd, 100.0f, RopeLayout::Interleaved,
+                  true);
+        auto f = [&](const Vec& v) {
+            Vec y(v.size());
+            for (int t = 0; t < T; ++t)
+                for (int h = 0; h < H; ++h)
+                    for (int i = 0; i < hd / 2; ++i) {
+                        const double a = pos[std::size_t(t)] * std::pow(100.0, -2.0 * i / hd);
+                        const std::size_t b = std::size_t(t * H * hd + h * hd + 2 * i);
+                        y[b] = v[b] * std::cos(a) - v[b + 1] * std::sin(a);
+                        y[b + 1] = v[b] * std::sin(a) + v[b + 1] * std::cos(a);
+                    }
+            return dot(y, w);
+        };
+        QVERIFY(gradError(f, x, g) < kBound);
+    }
+
+    // The tiny llama's gradient (RMSNorm, RoPE, causal batched attention, SwiGLU) along random
+    // directions, as for the toy transformer below.
+    void lmDirectionalDerivatives() {
+        LmConfig c;
+        c.layers = 2;
+        c.dModel = 16;
+        c.heads = 2;
+        c.vocab = 13;
+        c.context = 5;
+        const int batch = 2, T = 5;
+        Graph g;
+        const LmForward f = buildLmForward(g, c, initLmParams(c, 3), batch, T);
+        const NodeId labels = g.input("labels", Shape{batch * T}, DType::I32);
+        const NodeId loss = g.crossEntropy(f.logits, labels);
+        g.capture(loss);
+        const NodeId seed = g.crossEntropyGrad(f.logits, labels, 1.0f / (batch * T));
+        std::vector<NodeId> params;
+        for (const auto& [name, id] : f.params) params.push_back(id);
+        const auto grads = appendBackward(g, f.logits, seed, params);
+        for (const auto& [p, gr] : grads) g.capture(gr);
+        QCOMPARE(grads.size(), params.size());
+        CpuBackend cpu(1);
+        auto exe = cpu.compile(g);
+        exe->setInput(f.tokens, std::span<const std::int32_t>(std::vector<std::int32_t>{
+                                    1, 4, 7, 2, 9, 1, 3, 3, 12, 0}));
+        exe->setInput(f.positions, std::span<const std::int32_t>(std::vector<std::int32_t>{
+                                       0, 1, 2, 3, 4, 0, 1, 2, 3, 4}));
+        exe->setInput(labels, std::span<const std::int32_t>(std::vector<std::int32_t>{
+                                  4, 7, 2, 9, -1, 3, 3, 12, 0, 5}));
+        auto meanLoss = [&] {
+            exe->run();
+            double s = 0;
+            for (float l : exe->read(loss)) s += l;
+            return s / (batch * T);
+        };
+        meanLoss();
+        std::map<NodeId, std::vector<float>> grad, base;
+        for (NodeId p : params) {
+            grad[p] = exe->read(grads.at(p));
+            base[p] = exe->read(p);
+        }
+        // Directions in the attention weights alone too: RoPE and the causal mask sit there.
+        for (int trial = 0; trial < 6; ++trial) {
+            std::map<NodeId, std::vector<float>> dir;
+            double analytic = 0;
+            for (const auto& [name, p] : f.params) {
+                const bool attn = name.find("attn_q") != std::string::npos ||
+                                  name.find("attn_k") != std::string::npos;
+                dir[p] = randomFloats(m_rng, base[p].size(), trial % 2 == 0 || attn ? 1.0f : 0.0f);
+                for (std::size_t i = 0; i < base[p].size(); ++i) analytic += grad[p][i] * dir[p][i];
+            }
+            auto lossAt = [&](double h) {
+                for (NodeId p : params) {
+                    std::vector<float> v = base[p];
+                    for (std::size_t i = 0; i < v.size(); ++i) v[i] += float(h) * dir[p][i];
+                    exe->setInput(p, std::span<const float>(v));
+                }
+                return meanLoss();
+            };
+            const double h = 1e-3;
+            const double numeric = (lossAt(h) - lossAt(-h)) / (2 * h);
+            QVERIFY2(std::fabs(numeric - analytic) <= 1e-2 * std::fabs(analytic) + 1e-4,
+                     qPrintable(QString("numeric %1, analytic %2").arg(numeric).arg(analytic)));
+        }
     }
 
     // The toy transformer's full gradient (Autodiff over the graph) along random directions:

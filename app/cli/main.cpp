@@ -38,12 +38,12 @@ commands:
         [--checkpoint-every N] [--checkpoint-seconds S] [--backend cpu|vulkan] [--out DIR]
         [--resume DIR] [--until-grokked] [--export FILE.gguf|FOLDER]
                                train a toy transformer on a modular-arithmetic task
-  train-lm --out FILE.gguf [--task lookup|add|text] [--text FILE] [--steps N]
+  train-lm --out FILE.gguf [--task rule|lookup|add|text] [--text FILE] [--steps N]
         [--batch N] [--seq-len N] [--layers N] [--d-model N] [--heads N] [--d-ff N]
         [--lr X] [--warmup N] [--seed N] [--backend cpu|vulkan] [--quiet]
                                next-token training of a tiny llama-style model (RMSNorm,
                                RoPE, SwiGLU) with the lab's character tokenizer: in-context
-                               lookup episodes, scratchpad addition, or a text file
+                               rule or lookup episodes, scratchpad addition, or a text file
   compare MODEL --tasks FILE.jsonl|builtin:NAME [--strategies zero,few:3,cot,sc:5]
         [--temp X] [--seed N] [--questions N] [--max-tokens N] [--template TEXT]
         [--chat|--no-chat] [--no-reuse] [--ctx N] [--out FILE.csv|FILE.json] [--json]
@@ -51,7 +51,7 @@ commands:
                                prompting strategies side by side: accuracy with Wilson
                                95% intervals, tokens per right answer, votes; built-in
                                sets: past-tense, roish, kinship, sentiment, arithmetic,
-                               analogies, toy-lookup, toy-add
+                               analogies, toy-rule, toy-lookup, toy-add
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]

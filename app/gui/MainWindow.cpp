@@ -11,6 +11,7 @@
 #include "discovery/ModelDiscovery.h"
 #include "formats/ModelFile.h"
 #include "landscape/LandscapeLab.h"
+#include "prompting/CompareLab.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -90,6 +91,8 @@ void MainWindow::createDocks() {
     m_centre->addTab(m_promptLab, tr("Prompt lab"));
     m_landscapeLab = new LandscapeLab(m_runner, this);
     m_centre->addTab(m_landscapeLab, tr("Landscape lab"));
+    m_compareLab = new CompareLab(m_runner, this);
+    m_centre->addTab(m_compareLab, tr("Prompting strategies"));
     // A run that ended in the grokking lab can be looked at at once.
     connect(m_lab, &GrokkingLab::runEnded, m_landscapeLab, &LandscapeLab::refreshRuns);
     setCentralWidget(m_centre);
@@ -124,6 +127,7 @@ void MainWindow::createDocks() {
     connect(m_browser, &ModelBrowser::modelOpened, this, [this] {
         m_promptLab->setModel(m_browser->model());
         m_landscapeLab->setModel(m_browser->model());
+        m_compareLab->setModel(m_browser->model());
         rememberModel(m_browser->snapshot().path);
         m_centre->setTabVisible(m_centre->indexOf(m_browser->inspector()), true);
     });

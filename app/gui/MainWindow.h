@@ -25,6 +25,7 @@ class BackendCheckPane;
 class DevicesDialog;
 class GrokkingLab;
 class LandscapeLab;
+class CompareLab;
 class ModelBrowser;
 class OpenModelDialog;
 class PromptLab;
@@ -47,6 +48,7 @@ public:
     PromptLab* promptLab() const { return m_promptLab; }
     /// The landscape lab tab: loss landscapes of the grokking runs.
     LandscapeLab* landscapeLab() const { return m_landscapeLab; }
+    CompareLab* compareLab() const { return m_compareLab; }
     /// The status bar's backend text ("Backend: cpu — ...").
     QString backendStatusText() const;
     const DevicesSnapshot& devices() const { return m_devices; }
@@ -106,6 +108,7 @@ private:
     QHash<quint64, QString> m_jobTitles; // started jobs, for the log
     PromptLab* m_promptLab = nullptr;
     LandscapeLab* m_landscapeLab = nullptr;
+    CompareLab* m_compareLab = nullptr;
     QTabWidget* m_centre = nullptr;
     QMenu* m_recentMenu = nullptr;
 };

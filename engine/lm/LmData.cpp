@@ -44,17 +44,23 @@ void packSequences(const Tokenizer& tok, std::uint64_t seed, std::uint64_t step,
 
 class LookupData : public LmData {
 public:
-    LookupData(Tokenizer tok, std::uint64_t seed) : m_tok(std::move(tok)), m_seed(seed) {}
+    LookupData(Tokenizer tok, std::uint64_t seed, bool oneOutput)
+        : m_tok(std::move(tok)), m_seed(seed), m_oneOutput(oneOutput) {}
     void fill(std::uint64_t step, int batch, int seqLen, std::vector<std::int32_t>& tokens,
               std::vector<std::int32_t>& labels) const override {
         // One mapping per sequence, its pairs drawn with repeats.
+        const bool one = m_oneOutput;
         packSequences(m_tok, m_seed, step, batch, seqLen, tokens, labels,
-                      [](std::mt19937_64& rng) {
+                      [one](std::mt19937_64& rng) {
                           std::string letters = "abcdefghijklmnopqrstuvwxyz";
                           std::shuffle(letters.begin(), letters.end(), rng);
-                          const int m = 3 + int(rng() % 4);
+                          // "rule": every input of the episode maps to one letter, over all
+                          // 26 inputs; "lookup": 3 to 6 inputs, each its own letter.
+                          const int m = one ? 26 : 3 + int(rng() % 4);
+                          const char shared = char('A' + rng() % 26);
                           std::string outputs;
-                          for (int i = 0; i < m; ++i) outputs += char('A' + rng() % 26);
+                          for (int i = 0; i < m; ++i)
+                              outputs += one ? shared : char('A' + rng() % 26);
                           return [&rng, letters, outputs, m] {
                               const std::size_t i = std::size_t(rng() % std::uint64_t(m));
                               return episodes::lookupLine(letters[i], outputs[i]);
@@ -65,6 +71,7 @@ public:
 private:
     Tokenizer m_tok;
     std::uint64_t m_seed;
+    bool m_oneOutput;
 };
 
 class AdditionData : public LmData {
@@ -190,7 +197,8 @@ std::string additionScratchpad(int a, int b) {
 
 std::unique_ptr<LmData> makeLmData(const std::string& task, const std::string& textPath,
                                    const Tokenizer& tokenizer, std::uint64_t seed) {
-    if (task == "lookup") return std::make_unique<LookupData>(tokenizer, seed);
+    if (task == "lookup") return std::make_unique<LookupData>(tokenizer, seed, false);
+    if (task == "rule") return std::make_unique<LookupData>(tokenizer, seed, true);
     if (task == "add") return std::make_unique<AdditionData>(tokenizer, seed);
     if (task == "text") {
         std::ifstream in(textPath, std::ios::binary);
@@ -203,7 +211,8 @@ std::unique_ptr<LmData> makeLmData(const std::string& task, const std::string& t
                                      std::to_string(ids.size()) + " tokens; 1024 at least)");
         return std::make_unique<TextData>(std::move(ids), seed);
     }
-    throw std::invalid_argument("unknown training task '" + task + "' (lookup, add or text)");
+    throw std::invalid_argument("unknown training task '" + task +
+                                "' (rule, lookup, add or text)");
 }
 
 } // namespace llmlab

@@ -43,8 +43,10 @@ public:
                       std::vector<std::int32_t>& labels) const = 0;
 };
 
-/// "lookup": episodes of a fresh random mapping of 3..6 letters, its pairs listed in random order
-/// with repeats (every repeat's output is predictable in context only); "add": two-digit sums,
+/// "rule": episodes where every letter maps to one fresh random letter (shown pairs reveal it;
+/// without them it is chance); "lookup": a fresh mapping of 3..6 letters, each its own letter,
+/// pairs listed with repeats (a repeat is predictable in context only, through an induction
+/// circuit, which a tiny model forms slowly); "add": two-digit sums,
 /// seven in ten answered directly ("47+38=85"), the rest after a scratchpad ("47+38=think ... so 85");
 /// "text": random windows of `textPath`. Throws std::invalid_argument for an unknown task and
 /// std::runtime_error (naming the file) for an unreadable or too short text.

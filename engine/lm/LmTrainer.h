@@ -17,7 +17,7 @@ namespace llmlab {
 
 struct LmTrainConfig {
     LmConfig model;          ///< vocab and context are filled in from the tokenizer and seqLen
-    std::string task = "lookup"; ///< lookup, add or text (see makeLmData)
+    std::string task = "rule"; ///< rule, lookup, add or text (see makeLmData)
     std::string textPath;    ///< for "text"
     int batch = 32;
     int seqLen = 64;

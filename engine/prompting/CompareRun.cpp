@@ -14,10 +14,14 @@ double secondsSince(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// A distinct, reproducible sampler seed per (run seed, question, strategy, sample).
-std::uint64_t cellSeed(std::uint64_t seed, std::size_t item, std::size_t strategy, int sample) {
+// A distinct, reproducible sampler seed per (run seed, question, strategy, sample); the
+// strategy enters by its label, so it draws the same samples wherever it is in the list.
+std::uint64_t cellSeed(std::uint64_t seed, std::size_t item, const std::string& strategy,
+                       int sample) {
+    std::uint64_t label = 1469598103934665603ULL; // FNV-1a
+    for (unsigned char c : strategy) label = (label ^ c) * 1099511628211ULL;
     std::uint64_t h = seed * 0x9E3779B97F4A7C15ULL;
-    for (std::uint64_t v : {std::uint64_t(item), std::uint64_t(strategy), std::uint64_t(sample)}) {
+    for (std::uint64_t v : {std::uint64_t(item), label, std::uint64_t(sample)}) {
         h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
         h *= 0xBF58476D1CE4E5B9ULL;
     }
@@ -144,7 +148,7 @@ CompareCell PromptRunner::runCell(const TaskSet& set, std::size_t item, std::siz
     for (int k = 0; k < samples; ++k) {
         SamplingParams p;
         if (s.kind == StrategyKind::SelfConsistency) p.temperature = float(options.temperature);
-        p.seed = cellSeed(options.seed, item, strategy, k);
+        p.seed = cellSeed(options.seed, item, s.label(), k);
         int reused = 0;
         SampleResult r = sample(cell.promptTokens, built.stop, std::min(maxTokens, room), p,
                                 options.reusePrefix, &reused, cancel);

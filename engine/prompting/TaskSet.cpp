@@ -135,12 +135,14 @@ TaskSet loadTaskSet(const std::string& spec) {
 std::vector<std::string> builtinTaskNames() {
     std::vector<std::string> names;
     for (const BuiltinTaskText& t : builtinTaskTexts()) names.emplace_back(t.name);
+    names.emplace_back("toy-rule");
     names.emplace_back("toy-lookup");
     names.emplace_back("toy-add");
     return names;
 }
 
 TaskSet builtinTaskSet(const std::string& name) {
+    if (name == "toy-rule") return toyRuleTasks(40, 7);
     if (name == "toy-lookup") return toyLookupTasks(40, 7);
     if (name == "toy-add") return toyAdditionTasks(40, 7);
     for (const BuiltinTaskText& t : builtinTaskTexts())
@@ -172,6 +174,25 @@ TaskSet toyLookupTasks(int count, std::uint64_t seed) {
         const TaskExample& q = item.examples[std::size_t(rng() % 4)];
         item.question = q.question;
         item.answer = q.answer;
+        t.items.push_back(std::move(item));
+    }
+    return t;
+}
+
+TaskSet toyRuleTasks(int count, std::uint64_t seed) {
+    TaskSet t = toyLookupTasks(0, seed);
+    t.name = "toy-rule";
+    t.title = "A fresh rule in context (the lab's ICL model)";
+    t.source = "builtin:toy-rule";
+    std::mt19937_64 rng(seed);
+    for (int i = 0; i < count; ++i) {
+        std::string letters = "abcdefghijklmnopqrstuvwxyz";
+        std::shuffle(letters.begin(), letters.end(), rng);
+        const std::string out(1, char('A' + rng() % 26));
+        TaskItem item;
+        for (int k = 0; k < 4; ++k) item.examples.push_back({std::string(1, letters[std::size_t(k)]), out, {}});
+        item.question = std::string(1, letters[4]);
+        item.answer = out;
         t.items.push_back(std::move(item));
     }
     return t;

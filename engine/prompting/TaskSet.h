@@ -63,14 +63,17 @@ TaskSet parseTaskSet(std::string_view jsonl, const std::string& source);
 TaskSet loadTaskSet(const std::string& spec);
 
 /// The built-in sets: the course's (past-tense, roish, kinship, sentiment, arithmetic,
-/// analogies) and the synthetic ones (toy-lookup, toy-add).
+/// analogies) and the synthetic ones (toy-rule, toy-lookup, toy-add).
 std::vector<std::string> builtinTaskNames();
 TaskSet builtinTaskSet(const std::string& name);
 
 /// The synthetic sets, `count` items from `seed` (the built-in ones use 40 items, seed 7):
 /// toy-lookup: each item an episode of 4 letter -> letter pairs and a query among them;
 /// toy-add: two-digit sums, with their scratchpads as reasoning.
+/// toy-rule: each item an episode whose pairs all map to one letter, the query a letter not
+/// shown.
 TaskSet toyLookupTasks(int count, std::uint64_t seed);
+TaskSet toyRuleTasks(int count, std::uint64_t seed);
 TaskSet toyAdditionTasks(int count, std::uint64_t seed);
 
 } // namespace llmlab
