@@ -13,3 +13,5 @@ llmlab_add_test(tst_landscape_views SOURCES tst_landscape_views.cpp LIBS llmlab_
                 Qt6::Svg LABELS gui TIMEOUT 600)
 llmlab_add_test(tst_chart_layout SOURCES tst_chart_layout.cpp LIBS llmlab_gui llmlab_views
                 LABELS gui TIMEOUT 600)
+llmlab_add_test(tst_prompting_views SOURCES tst_prompting_views.cpp LIBS llmlab_gui llmlab_views
+                LABELS gui TIMEOUT 600)
