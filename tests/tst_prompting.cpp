@@ -176,12 +176,20 @@ private slots:
     // The logits after a prompt whose prefix is cached are those of running the prompt from
     // scratch, bit for bit, whatever ran before (longer conversations leave stale cache rows
     // behind, which must stay masked out).
+    void prefixReuseIsExact_data() {
+        QTest::addColumn<bool>("invariant");
+        QTest::newRow("batch-invariant kernels") << true;
+        QTest::newRow("blocked GEMM") << false;
+    }
+
     void prefixReuseIsExact() {
+        QFETCH(bool, invariant);
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         std::string error;
         std::shared_ptr<const ModelFile> model = ModelFile::open(path, &error);
         QVERIFY2(model, error.c_str());
         CpuBackend cpu(2);
+        cpu.setBatchInvariant(invariant);
         PromptRunner runner(model, cpu, tokenizerFor(*model), 256);
         const Tokenizer& tok = runner.tokenizer();
         EncodeOptions eo;
@@ -215,8 +223,9 @@ private slots:
         QCOMPARE(reusedOther, int(cut));
         QVERIFY(afterOther == viaCache);
 
-        // Against the whole prompt in one batch: the cached rows were computed in batches of
-        // another size, where the CPU GEMM rounds differently (it is not batch-invariant).
+        // Against the whole prompt in one batch: with batch-invariant kernels, the same bits;
+        // with the blocked GEMM, the cached rows were computed in batches of another size,
+        // which it rounds differently.
         InferenceSession fresh(model, cpu, 256);
         const std::vector<float> full = fresh.prefillLast(b);
         QCOMPARE(viaCache.size(), full.size());
@@ -224,12 +233,49 @@ private slots:
         for (std::size_t i = 0; i < full.size(); ++i)
             worst = std::max(worst, double(std::fabs(viaCache[i] - full[i])));
         qInfo("prefix reuse vs the prompt in one batch: max |logit diff| %.3g", worst);
-        QVERIFY(worst <= 1e-4);
+        if (invariant)
+            QVERIFY(viaCache == full);
+        else
+            QVERIFY(worst <= 1e-4);
+        // The sample after a reply: the prompt again, its last token run alone.
+        QVERIFY(!invariant || again == full);
         // Without reuse the prompt runs in one batch: the same bits as a fresh session.
         const std::vector<float> noReuse = runner.start(b, false, &reused);
         QCOMPARE(reused, 0);
         QVERIFY(noReuse == full);
-        QVERIFY(again.size() == full.size());
+    }
+
+    // On Vulkan the cached prefix and a fresh run agree to 1e-3 with the CPU reference.
+    void prefixReuseOnVulkan() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        std::string why;
+        auto vk = test::makeVulkanBackend(&why);
+        if (!vk) {
+            if (test::runningInCi()) QFAIL(why.c_str());
+            QSKIP(why.c_str());
+        }
+        std::string error;
+        std::shared_ptr<const ModelFile> model = ModelFile::open(path, &error);
+        QVERIFY2(model, error.c_str());
+        PromptRunner runner(model, *vk, tokenizerFor(*model), 256);
+        EncodeOptions eo;
+        eo.addSpecial = true;
+        const Tokenizer& tok = runner.tokenizer();
+        const auto a = tok.encode("Once upon a time, there was a little girl. She liked cats.", eo);
+        const auto b = tok.encode("Once upon a time, there was a little girl. One day it rained.", eo);
+        runner.start(a, true);
+        int reused = 0;
+        const std::vector<float> viaCache = runner.start(b, true, &reused);
+        QVERIFY(reused > 5);
+        CpuBackend cpu(2);
+        InferenceSession fresh(model, cpu, 256);
+        const std::vector<float> full = fresh.prefillLast(b);
+        double worst = 0;
+        for (std::size_t i = 0; i < full.size(); ++i)
+            worst = std::max(worst, double(std::fabs(viaCache[i] - full[i])));
+        qInfo("Vulkan with prefix reuse vs the CPU in one batch: max |logit diff| %.3g", worst);
+        QVERIFY(worst <= 1e-3);
+        QCOMPARE(test::validationErrors(*vk), std::size_t(0));
     }
 
     // A comparison on stories260K: deterministic for a seed (self-consistency samples

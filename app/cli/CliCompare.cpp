@@ -2,6 +2,7 @@
 // the accuracy table (or the whole result as JSON) and writes the cells as CSV or JSON.
 #include "BackendFactory.h"
 #include "Cli.h"
+#include "cpu/CpuBackend.h"
 #include "prompting/CompareRun.h"
 
 #include <csignal>
@@ -47,6 +48,10 @@ int compare(const Args& args) {
     auto backend = createBackend(option(args, "backend", "cpu"), &why,
                                  std::stoi(option(args, "device", "-1")));
     if (!backend) throw std::runtime_error(why);
+    // Batch-invariant kernels: a prompt whose prefix came from the cache gives the bits of
+    // a run from scratch, so reuse changes no answer.
+    if (auto* cpu = dynamic_cast<CpuBackend*>(backend.get()))
+        cpu->setBatchInvariant(!flag(args, "gemm"));
     PromptRunner runner(model, *backend, tokenizerFor(*model),
                         std::stoi(option(args, "ctx", "2048")));
     CancelToken cancel;

@@ -104,6 +104,7 @@ const std::map<std::string, CommandOptions>& commandOptions() {
            {"chat", 'f'},
            {"no-chat", 'f'},
            {"no-reuse", 'f'},
+           {"gemm", 'f'},
            {"ctx", 'i'},
            {"out", 's'},
            {"json", 'f'},

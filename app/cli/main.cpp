@@ -46,10 +46,12 @@ commands:
                                rule or lookup episodes, scratchpad addition, or a text file
   compare MODEL --tasks FILE.jsonl|builtin:NAME [--strategies zero,few:3,cot,sc:5]
         [--temp X] [--seed N] [--questions N] [--max-tokens N] [--template TEXT]
-        [--chat|--no-chat] [--no-reuse] [--ctx N] [--out FILE.csv|FILE.json] [--json]
-        [--verbose] [--backend cpu|vulkan]
+        [--chat|--no-chat] [--no-reuse] [--gemm] [--ctx N] [--out FILE.csv|FILE.json]
+        [--json] [--verbose] [--backend cpu|vulkan]
                                prompting strategies side by side: accuracy with Wilson
-                               95% intervals, tokens per right answer, votes; built-in
+                               95% intervals, tokens per right answer, votes; the CPU
+                               runs batch-invariant kernels (--gemm: the faster blocked
+                               GEMM, whose bits depend on the batch); built-in
                                sets: past-tense, roish, kinship, sentiment, arithmetic,
                                analogies, toy-rule, toy-lookup, toy-add
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]

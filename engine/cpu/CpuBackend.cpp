@@ -34,7 +34,8 @@ std::string cpuModelName() {
 
 class CpuExecutable : public Executable {
 public:
-    CpuExecutable(const Graph& graph, int threads) : m_graph(graph), m_threads(threads) {
+    CpuExecutable(const Graph& graph, int threads, bool batchInvariant)
+        : m_graph(graph), m_threads(threads), m_invariant(batchInvariant) {
         const auto& nodes = m_graph.nodes();
         m_values.resize(nodes.size());
         m_ints.resize(nodes.size());
@@ -161,6 +162,20 @@ private:
             return;
         case OpKind::MatMul: {
             const Tensor& packed = m_packed[std::size_t(n.inputs[1])];
+            if (m_invariant && p.transB && !p.transA) {
+                // Every row a dot with every weight row, whatever the batch size.
+                const std::int64_t k = inNode(n, 0).shape.dim(1);
+                if (!packed.empty() && cpu::hasDotKernel(packed.dtype())) {
+                    cpu::dotKernelMatmul(in(n, 0), n.shape.dim(0), packed.dtype(), packed.data(),
+                                         n.shape.dim(1), k, out);
+                    return;
+                }
+                if (packed.empty()) {
+                    cpu::dotKernelMatmul(in(n, 0), n.shape.dim(0), DType::F32, in(n, 1),
+                                         n.shape.dim(1), k, out);
+                    return;
+                }
+            }
             if (!packed.empty()) {
                 cpu::packedMatmulTransB(in(n, 0), packed, out, n.shape.dim(0));
                 return;
@@ -263,10 +278,20 @@ private:
         for (std::int64_t bi = 0; bi < p.batch; ++bi) {
             switch (n.op) {
             case OpKind::AttnScores: // (q, k) -> scores
+                if (m_invariant) {
+                    cpu::attnScoresRowwise(a + bi * tq * qw, b + bi * tk * kw, out + bi * sBlock,
+                                           tq, tk, p.heads, p.kvHeads, p.headDim, p.scale);
+                    break;
+                }
                 cpu::attnScores(a + bi * tq * qw, b + bi * tk * kw, out + bi * sBlock, tq, tk,
                                 p.heads, p.kvHeads, p.headDim, p.scale);
                 break;
             case OpKind::AttnValues: // (probs, v) -> out
+                if (m_invariant) {
+                    cpu::attnValuesRowwise(a + bi * sBlock, b + bi * tk * kw, out + bi * tq * qw,
+                                           tq, tk, p.heads, p.kvHeads, p.headDim);
+                    break;
+                }
                 cpu::attnValues(a + bi * sBlock, b + bi * tk * kw, out + bi * tq * qw, tq, tk,
                                 p.heads, p.kvHeads, p.headDim);
                 break;
@@ -375,6 +400,7 @@ private:
 
     Graph m_graph; // a copy: constants are shared tensors, so this copies no weights
     int m_threads;
+    bool m_invariant = false; // batch-invariant kernels (CpuBackend::setBatchInvariant)
     std::vector<std::vector<float>> m_values;
     std::vector<std::vector<std::int32_t>> m_ints;
     std::vector<const float*> m_ptr;
@@ -391,7 +417,7 @@ std::string CpuBackend::deviceName() const {
 }
 
 std::unique_ptr<Executable> CpuBackend::compile(const Graph& graph) {
-    return std::make_unique<CpuExecutable>(graph, m_threads);
+    return std::make_unique<CpuExecutable>(graph, m_threads, m_batchInvariant);
 }
 
 } // namespace llmlab

@@ -215,6 +215,42 @@ void attnValues(const float* probs, const float* v, float* out, std::int64_t tq,
     }
 }
 
+void attnScoresRowwise(const float* q, const float* k, float* scores, std::int64_t tq,
+                       std::int64_t tk, int heads, int kvHeads, int headDim, float scale) {
+    const int group = heads / kvHeads;
+    const std::int64_t qw = std::int64_t(heads) * headDim, kw = std::int64_t(kvHeads) * headDim;
+#pragma omp parallel for num_threads(threadCount()) if (tq * tk * heads > 4096)
+    for (int h = 0; h < heads; ++h)
+        for (std::int64_t i = 0; i < tq; ++i) {
+            const float* qi = q + i * qw + std::int64_t(h) * headDim;
+            float* row = scores + (std::int64_t(h) * tq + i) * tk;
+            for (std::int64_t j = 0; j < tk; ++j) {
+                const float* kj = k + j * kw + std::int64_t(h / group) * headDim;
+                float acc = 0.0f;
+                for (int d = 0; d < headDim; ++d) acc += qi[d] * kj[d];
+                row[j] = acc * scale;
+            }
+        }
+}
+
+void attnValuesRowwise(const float* probs, const float* v, float* out, std::int64_t tq,
+                       std::int64_t tk, int heads, int kvHeads, int headDim) {
+    const int group = heads / kvHeads;
+    const std::int64_t ow = std::int64_t(heads) * headDim, vw = std::int64_t(kvHeads) * headDim;
+#pragma omp parallel for num_threads(threadCount()) if (tq * tk * heads > 4096)
+    for (int h = 0; h < heads; ++h)
+        for (std::int64_t i = 0; i < tq; ++i) {
+            const float* p = probs + (std::int64_t(h) * tq + i) * tk;
+            float* o = out + i * ow + std::int64_t(h) * headDim;
+            std::fill(o, o + headDim, 0.0f);
+            for (std::int64_t j = 0; j < tk; ++j) {
+                if (p[j] == 0.0f) continue; // masked keys (and their stale rows) add nothing
+                const float* vj = v + j * vw + std::int64_t(h / group) * headDim;
+                for (int d = 0; d < headDim; ++d) o[d] += p[j] * vj[d];
+            }
+        }
+}
+
 void silu(const float* x, float* out, std::int64_t n) {
 #pragma omp parallel for num_threads(threadCount()) if (n > kParallelThreshold)
     for (std::int64_t i = 0; i < n; ++i) out[i] = x[i] / (1.0f + std::exp(-x[i]));

@@ -48,6 +48,13 @@ void attnScores(const float* q, const float* k, float* scores, std::int64_t tq, 
 void attnValues(const float* probs, const float* v, float* out, std::int64_t tq, std::int64_t tk,
                 int heads, int kvHeads, int headDim);
 
+/// attnScores and attnValues computed one query row at a time in a fixed order (no GEMM
+/// blocking), so a row's bits do not depend on Tq, nor on masked keys beyond the ones it sees.
+void attnScoresRowwise(const float* q, const float* k, float* scores, std::int64_t tq,
+                       std::int64_t tk, int heads, int kvHeads, int headDim, float scale);
+void attnValuesRowwise(const float* probs, const float* v, float* out, std::int64_t tq,
+                       std::int64_t tk, int heads, int kvHeads, int headDim);
+
 void silu(const float* x, float* out, std::int64_t n);
 /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 void gelu(const float* x, float* out, std::int64_t n);

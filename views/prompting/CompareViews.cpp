@@ -130,11 +130,14 @@ QVariant CompareGridModel::data(const QModelIndex& index, int role) const {
                         .arg(c->vote.counts.front().second)
                         .arg(c->samples.size())
                         .arg(c->vote.tie ? tr(" tie") : QString());
-        return QStringLiteral("%1 %2%3  · %4 tok · %5 s")
+        const QString time = c->seconds < 1.0
+                                 ? QStringLiteral("%1 ms").arg(c->seconds * 1000, 0, 'f', 0)
+                                 : QStringLiteral("%1 s").arg(c->seconds, 0, 'f', 1);
+        return QStringLiteral("%1 %2%3 · %4 tok · %5")
             .arg(partial ? QStringLiteral("…") : c->correct ? QStringLiteral("✓") : QStringLiteral("✗"),
                  answer, votes)
             .arg(c->generatedTokens)
-            .arg(c->seconds, 0, 'f', 2);
+            .arg(time);
     }
     case Qt::BackgroundRole:
         if (!c->error.empty()) return QColor(230, 230, 230);

@@ -10,9 +10,13 @@ JobFn makeCompareJob(std::shared_ptr<const ModelFile> model, TaskSet set, Compar
                      std::shared_ptr<CompareInbox> inbox) {
     return [model, set = std::move(set), options, inbox](JobContext& ctx) -> QVariant {
         const auto t0 = std::chrono::steady_clock::now();
-        std::unique_ptr<Backend> fallback;
-        if (!ctx.backend) fallback = std::make_unique<CpuBackend>();
-        Backend& backend = ctx.backend ? *ctx.backend : *fallback;
+        // On the CPU, batch-invariant kernels: the prefix cache then changes no bit.
+        std::unique_ptr<CpuBackend> own;
+        if (!ctx.backend || dynamic_cast<CpuBackend*>(ctx.backend.get())) {
+            own = std::make_unique<CpuBackend>();
+            own->setBatchInvariant(true);
+        }
+        Backend& backend = own ? *own : *ctx.backend;
         ctx.progress(0.0, "loading the model");
         PromptRunner runner(model, backend, tokenizerFor(*model));
         CompareSnapshot snap;
