@@ -44,10 +44,7 @@ ToyParams initLmParams(const LmConfig& c, std::uint64_t seed) {
     ToyParams p;
     Normal normal(seed);
     auto add = [&](const std::string& name, Shape shape, float stddev, float constant = 0.0f) {
-        std::vector<float> v(std::size_t(shape.numel()));
-        for (float& x : v) x = stddev > 0 ? normal() * stddev : constant;
-        p.shapes[name] = shape;
-        p.values[name] = std::move(v);
+        p.add(name, shape, normal, stddev, constant);
     };
     const std::int64_t d = c.dModel, f = c.ffnWidth();
     const float inD = 1.0f / std::sqrt(float(d)), inF = 1.0f / std::sqrt(float(f));

@@ -32,15 +32,20 @@ void validateToyConfig(const ToyModelConfig& c) {
     if (c.vocab < 2 || c.seqLen < 1) fail("the task gives no tokens");
 }
 
+void ToyParams::add(const std::string& name, const Shape& shape, Normal& normal, float stddev,
+                    float constant) {
+    std::vector<float> v(std::size_t(shape.numel()));
+    for (float& x : v) x = stddev > 0 ? normal() * stddev : constant;
+    shapes[name] = shape;
+    values[name] = std::move(v);
+}
+
 ToyParams initToyParams(const ToyModelConfig& c, std::uint64_t seed) {
     validateToyConfig(c);
     ToyParams p;
     Normal normal(seed);
     auto add = [&](const std::string& name, Shape shape, float stddev, float constant = 0.0f) {
-        std::vector<float> v(std::size_t(shape.numel()));
-        for (float& x : v) x = stddev > 0 ? normal() * stddev : constant;
-        p.shapes[name] = shape;
-        p.values[name] = std::move(v);
+        p.add(name, shape, normal, stddev, constant);
     };
     const float d = float(c.dModel);
     add("token_embd.weight", Shape{c.vocab, c.dModel}, 1.0f / std::sqrt(d));

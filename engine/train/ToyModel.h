@@ -28,10 +28,15 @@ struct ToyModelConfig {
 
 /// Parameter values by canonical name ("token_embd.weight", "blk.0.attn_q.weight", ...),
 /// row-major, with their shapes.
+class Normal;
+
 struct ToyParams {
     std::map<std::string, Shape> shapes;
     std::map<std::string, std::vector<float>> values;
     std::int64_t count() const;
+    /// Adds a tensor of N(0, stddev²) draws from `normal`, or of `constant` when stddev is 0.
+    void add(const std::string& name, const Shape& shape, Normal& normal, float stddev,
+             float constant = 0.0f);
 };
 
 /// Initial values as in Nanda et al. 2023's setup: matrices N(0, 1/d_in), the unembedding
