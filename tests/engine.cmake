@@ -53,3 +53,8 @@ llmlab_add_test(tst_prompting_toy SOURCES tst_prompting_toy.cpp TIMEOUT 900)
 # each region waits for a descheduled thread, measured ~19x slower (100 LM steps: 5 s alone,
 # 95 s beside a second one). They take both cores and run alone.
 set_tests_properties(tst_training tst_prompting_toy PROPERTIES PROCESSORS 2)
+
+# llmlab-cli compare: deterministic for a seed on stories260K and a model train-lm makes.
+add_test(NAME compare_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/compare_cli.sh
+                                  $<TARGET_FILE:llmlab-cli> ${CMAKE_BINARY_DIR}/test-compare)
+set_tests_properties(compare_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 300)
