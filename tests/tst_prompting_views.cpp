@@ -94,6 +94,12 @@ private slots:
         QFile acc(dir.filePath("accuracy.csv"));
         QVERIFY(acc.open(QIODevice::ReadOnly));
         QVERIFY(acc.readAll().contains("95% low"));
+
+        // Another model: the last one's results go.
+        lab.setModel(model);
+        QCOMPARE(lab.gridModel()->rowCount(), 0);
+        QVERIFY(lab.accuracyChart()->isEmpty());
+        QVERIFY(lab.detailView()->toPlainText().isEmpty());
     }
 
     void badInputIsOneSentence() {
@@ -148,7 +154,8 @@ private slots:
         if (model.isEmpty() || out.isEmpty()) QSKIP("LLMLAB_SHOT_MODEL/LLMLAB_SHOT_DIR not set");
         gui::JobRunner runner;
         gui::CompareLab lab(&runner);
-        lab.resize(1600, 1000);
+        const QList<QByteArray> size = qgetenv("LLMLAB_SHOT_SIZE").split('x');
+        lab.resize(size.size() == 2 ? size[0].toInt() : 1600, size.size() == 2 ? size[1].toInt() : 1000);
         lab.show();
         QVERIFY(QTest::qWaitForWindowExposed(&lab));
         std::string error;

@@ -116,6 +116,7 @@ CompareLab::CompareLab(JobRunner* runner, QWidget* parent)
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setSizes({650, 350}); // the grid first: at 1280 px four strategies fit
     split->setChildrenCollapsible(false);
 
     auto* layout = new QVBoxLayout(this);
@@ -175,7 +176,17 @@ CompareLab::CompareLab(JobRunner* runner, QWidget* parent)
 CompareLab::~CompareLab() = default;
 
 void CompareLab::setModel(std::shared_ptr<const ModelFile> model) {
-    if (m_job) stop();
+    // The last model's cells go: a running job is cancelled and its late reports ignored.
+    if (m_job) {
+        stop();
+        m_job = 0;
+        m_stop->setEnabled(false);
+    }
+    m_inbox->take();
+    m_gridModel->start(TaskSet{}, {}, {});
+    m_detail->clear();
+    m_votes->setCell(nullptr, TaskSet{}, QString());
+    refreshCharts();
     m_model = std::move(model);
     m_tokenizer.reset();
     if (m_model) {
