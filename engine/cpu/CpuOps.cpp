@@ -16,7 +16,8 @@ using ConstMap = Eigen::Map<const RowMajor>;
 using Map = Eigen::Map<RowMajor>;
 
 int& threadSetting() {
-    static int n = omp_get_num_procs();
+    // Per thread: the runs of a sweep each set their own count on their own thread.
+    thread_local int n = omp_get_num_procs();
     return n;
 }
 

@@ -101,25 +101,40 @@ private:
 
 class TextData : public LmData {
 public:
+    // The last tenth of the text is held out for validation: training windows lie wholly in
+    // the first nine tenths, validation windows wholly in the rest.
     TextData(std::vector<std::int32_t> ids, std::uint64_t seed)
-        : m_ids(std::move(ids)), m_seed(seed) {}
+        : m_ids(std::move(ids)), m_split(m_ids.size() * 9 / 10), m_seed(seed) {}
     void fill(std::uint64_t step, int batch, int seqLen, std::vector<std::int32_t>& tokens,
               std::vector<std::int32_t>& labels) const override {
+        windows(0, m_split, m_seed * 0x9E3779B97F4A7C15ULL + step, batch, seqLen, tokens, labels);
+    }
+    void fillValidation(std::uint64_t index, int batch, int seqLen,
+                        std::vector<std::int32_t>& tokens,
+                        std::vector<std::int32_t>& labels) const override {
+        windows(m_split, m_ids.size(), 0xA5A5A5A5ULL * (index + 1), batch, seqLen, tokens, labels);
+    }
+
+private:
+    void windows(std::size_t begin, std::size_t end, std::uint64_t rngSeed, int batch, int seqLen,
+                 std::vector<std::int32_t>& tokens, std::vector<std::int32_t>& labels) const {
         tokens.resize(std::size_t(batch) * std::size_t(seqLen));
         labels.resize(tokens.size());
-        std::mt19937_64 rng(m_seed * 0x9E3779B97F4A7C15ULL + step);
-        const std::size_t span = m_ids.size() - std::size_t(seqLen) - 1;
+        std::mt19937_64 rng(rngSeed);
+        const std::size_t need = std::size_t(seqLen) + 1;
+        const std::size_t span = end - begin > need ? end - begin - need : 1;
         for (int b = 0; b < batch; ++b) {
-            const std::size_t start = std::size_t(rng() % span);
+            const std::size_t start = begin + std::size_t(rng() % span);
             for (int t = 0; t < seqLen; ++t) {
-                tokens[std::size_t(b * seqLen + t)] = m_ids[start + std::size_t(t)];
-                labels[std::size_t(b * seqLen + t)] = m_ids[start + std::size_t(t) + 1];
+                const std::size_t at = std::min(start + std::size_t(t), m_ids.size() - 2);
+                tokens[std::size_t(b * seqLen + t)] = m_ids[at];
+                labels[std::size_t(b * seqLen + t)] = m_ids[at + 1];
             }
         }
     }
 
-private:
     std::vector<std::int32_t> m_ids;
+    std::size_t m_split;
     std::uint64_t m_seed;
 };
 

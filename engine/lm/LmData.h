@@ -41,6 +41,15 @@ public:
     virtual ~LmData() = default;
     virtual void fill(std::uint64_t step, int batch, int seqLen, std::vector<std::int32_t>& tokens,
                       std::vector<std::int32_t>& labels) const = 0;
+    /// Held-out batch `index` (0, 1, ...) for validation: the same for every run of a seed, and
+    /// never a training batch (fresh episodes; for a text, windows of its last tenth, which
+    /// training never reads).
+    virtual void fillValidation(std::uint64_t index, int batch, int seqLen,
+                                std::vector<std::int32_t>& tokens,
+                                std::vector<std::int32_t>& labels) const {
+        // Training uses steps 1, 2, ...; these are far beyond any run.
+        fill((std::uint64_t(1) << 62) + index, batch, seqLen, tokens, labels);
+    }
 };
 
 /// "rule": episodes where every letter maps to one fresh random letter (shown pairs reveal it;

@@ -5,6 +5,7 @@
 #include "formats/Metadata.h"
 #include "train/Autodiff.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -19,6 +20,13 @@ struct LmTrainer::Impl {
     std::unique_ptr<Executable> exe;
     std::unique_ptr<LmData> data;
     std::vector<std::int32_t> tokens, labelValues;
+    std::map<std::string, std::pair<NodeId, NodeId>> moments; ///< param name -> (m, v) states
+    Backend* backend = nullptr;
+    // The forward pass alone, compiled at the first evaluation.
+    Graph evalGraph;
+    LmForward evalModel;
+    NodeId evalLabels = -1, evalLoss = -1;
+    std::unique_ptr<Executable> evalExe;
 };
 
 LmTrainer::LmTrainer(const LmTrainConfig& config, Backend& backend) : m_config(config) {
@@ -36,6 +44,7 @@ LmTrainer::LmTrainer(const LmTrainConfig& config, Backend& backend) : m_config(c
     m_impl = std::make_unique<Impl>();
     Impl& I = *m_impl;
     I.data = makeLmData(m_config.task, m_config.textPath, tok, m_config.seed);
+    I.backend = &backend;
 
     Graph& g = I.g;
     const int B = m_config.batch, T = m_config.seqLen;
@@ -68,6 +77,7 @@ LmTrainer::LmTrainer(const LmTrainConfig& config, Backend& backend) : m_config(c
         const NodeId m = g.state("adam_m." + name, g.node(id).shape);
         const NodeId v = g.state("adam_v." + name, g.node(id).shape);
         g.adamw(id, grads.at(id), m, v, I.scalars, normSq, ap);
+        I.moments[name] = {m, v};
     }
     I.exe = backend.compile(g);
     std::vector<std::int32_t> pos(std::size_t(B) * std::size_t(T));
@@ -79,8 +89,11 @@ LmTrainer::~LmTrainer() = default;
 
 double LmTrainer::learningRate(std::int64_t t) const {
     const LmTrainConfig& c = m_config;
-    if (c.warmup > 0 && t <= c.warmup) return c.lr * double(t) / double(c.warmup);
-    const double f = c.steps > c.warmup ? double(t - c.warmup) / double(c.steps - c.warmup) : 1.0;
+    // The warm-up takes at most a fifth of the run: the short runs of a scaling sweep would
+    // otherwise spend most of their steps warming up.
+    const std::int64_t warmup = std::min(c.warmup, c.steps / 5);
+    if (warmup > 0 && t <= warmup) return c.lr * double(t) / double(warmup);
+    const double f = c.steps > warmup ? double(t - warmup) / double(c.steps - warmup) : 1.0;
     const double cosine = 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, std::max(0.0, f))));
     return c.lr * (c.minLrFraction + (1.0 - c.minLrFraction) * cosine);
 }
@@ -115,6 +128,77 @@ ToyParams LmTrainer::parameters() const {
         p.values[name] = m_impl->exe->read(id);
     }
     return p;
+}
+
+ToyParams LmTrainer::optimizerState() const {
+    ToyParams s;
+    for (const auto& [name, mv] : m_impl->moments)
+        for (NodeId id : {mv.first, mv.second}) {
+            const Node& node = m_impl->g.node(id);
+            s.shapes[node.name] = node.shape;
+            s.values[node.name] = m_impl->exe->read(id);
+        }
+    return s;
+}
+
+void LmTrainer::restore(std::int64_t step, const ToyParams& params, const ToyParams& state) {
+    Impl& I = *m_impl;
+    auto put = [&](NodeId id, const std::map<std::string, std::vector<float>>& values) {
+        const Node& node = I.g.node(id);
+        const auto it = values.find(node.name);
+        if (it == values.end())
+            throw std::invalid_argument("the checkpoint has no '" + node.name + "'");
+        if (std::int64_t(it->second.size()) != node.shape.numel())
+            throw std::invalid_argument("the checkpoint's '" + node.name + "' has the wrong size");
+        I.exe->setInput(id, std::span<const float>(it->second));
+    };
+    for (const auto& [name, id] : I.f.params) {
+        put(id, params.values);
+        put(I.moments.at(name).first, state.values);
+        put(I.moments.at(name).second, state.values);
+    }
+    m_step = step;
+}
+
+LmTrainer::Evaluation LmTrainer::evaluate(int batches) {
+    Impl& I = *m_impl;
+    const int B = m_config.batch, T = m_config.seqLen;
+    if (!I.evalExe) {
+        I.evalModel = buildLmForward(I.evalGraph, m_config.model, parameters(), B, T);
+        I.evalLabels = I.evalGraph.input("labels", Shape{std::int64_t(B) * T}, DType::I32);
+        I.evalLoss = I.evalGraph.crossEntropy(I.evalModel.logits, I.evalLabels);
+        I.evalGraph.capture(I.evalLoss);
+        I.evalGraph.capture(I.evalModel.logits);
+        I.evalExe = I.backend->compile(I.evalGraph);
+        std::vector<std::int32_t> pos(std::size_t(B) * std::size_t(T));
+        for (std::size_t i = 0; i < pos.size(); ++i) pos[i] = std::int32_t(i % std::size_t(T));
+        I.evalExe->setInput(I.evalModel.positions, std::span<const std::int32_t>(pos));
+    }
+    for (const auto& [name, id] : I.f.params) {
+        const std::vector<float> v = I.exe->read(id);
+        I.evalExe->setInput(I.evalModel.params.at(name), std::span<const float>(v));
+    }
+    const int vocab = m_config.model.vocab;
+    double lossSum = 0;
+    std::int64_t counted = 0, right = 0;
+    std::vector<std::int32_t> tokens, labels;
+    for (int b = 0; b < std::max(1, batches); ++b) {
+        I.data->fillValidation(std::uint64_t(b), B, T, tokens, labels);
+        I.evalExe->setInput(I.evalModel.tokens, std::span<const std::int32_t>(tokens));
+        I.evalExe->setInput(I.evalLabels, std::span<const std::int32_t>(labels));
+        I.evalExe->run();
+        const std::vector<float> loss = I.evalExe->read(I.evalLoss);
+        const std::vector<float> logits = I.evalExe->read(I.evalModel.logits); // [B*T, vocab]
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            if (labels[i] < 0) continue;
+            lossSum += loss[i];
+            ++counted;
+            const float* row = logits.data() + i * std::size_t(vocab);
+            right += std::max_element(row, row + vocab) - row == labels[i];
+        }
+    }
+    if (counted == 0) return {};
+    return {lossSum / double(counted), double(right) / double(counted)};
 }
 
 bool exportLmGguf(const std::string& path, const LmTrainConfig& c, const ToyParams& params,

@@ -24,7 +24,7 @@ struct LmTrainConfig {
     std::int64_t steps = 1500;
     double lr = 3e-3;
     double minLrFraction = 0.1; ///< cosine decay to lr * this at the last step
-    std::int64_t warmup = 50;
+    std::int64_t warmup = 50; ///< steps of linear warm-up (at most a fifth of the run)
     double weightDecay = 0.01;
     double clipNorm = 1.0;
     std::uint64_t seed = 1;
@@ -44,6 +44,18 @@ public:
     double trainStep();
     double learningRate(std::int64_t t) const;
     ToyParams parameters() const;
+    /// AdamW moments, as "adam_m.NAME" and "adam_v.NAME".
+    ToyParams optimizerState() const;
+    /// Puts a checkpoint back: the step count, parameters and optimiser state. Throws
+    /// std::invalid_argument naming a tensor that is missing or of the wrong size.
+    void restore(std::int64_t step, const ToyParams& params, const ToyParams& state);
+
+    /// Validation: mean loss per token and next-token accuracy over `batches` held-out batches
+    /// (LmData::fillValidation), with the current weights.
+    struct Evaluation {
+        double loss = 0, accuracy = 0;
+    };
+    Evaluation evaluate(int batches);
 
 private:
     struct Impl;

@@ -132,6 +132,8 @@ TaskData makeTask(const TaskSpec& spec) {
     }
     if (!(spec.trainFraction > 0.0 && spec.trainFraction < 1.0))
         throw std::invalid_argument("the train fraction must lie strictly between 0 and 1");
+    if (!(spec.labelNoise >= 0.0 && spec.labelNoise < 1.0))
+        throw std::invalid_argument("the label noise must be at least 0 and below 1");
     d.vocab = d.operands + 1;
     d.classes = d.operands;
     d.equalsToken = d.operands;
@@ -152,6 +154,16 @@ TaskData makeTask(const TaskSpec& spec) {
     const auto nTrain = std::size_t(double(all.size()) * spec.trainFraction + 0.5);
     d.train.assign(all.begin(), all.begin() + std::ptrdiff_t(nTrain));
     d.validation.assign(all.begin() + std::ptrdiff_t(nTrain), all.end());
+    // Label noise (double descent needs it): a share of the training answers is replaced by
+    // another class, drawn after the split so the split does not depend on the noise.
+    if (spec.labelNoise > 0) {
+        const auto noisy = std::size_t(double(d.train.size()) * spec.labelNoise + 0.5);
+        for (std::size_t i = 0; i < noisy && i < d.train.size(); ++i) {
+            const std::size_t at = std::size_t(rng() % d.train.size());
+            const auto shift = std::int32_t(1 + rng() % std::uint64_t(d.classes - 1));
+            d.train[at].answer = (d.train[at].answer + shift) % d.classes;
+        }
+    }
     return d;
 }
 

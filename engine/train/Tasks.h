@@ -28,6 +28,9 @@ struct TaskSpec {
     int modulus = 113;          ///< p (ignored for S5)
     double trainFraction = 0.3; ///< share of all pairs used for training
     std::uint64_t seed = 0;     ///< decides the split
+    /// Share of training examples given a wrong answer (drawn at random, validation stays
+    /// clean): the label noise of double-descent experiments.
+    double labelNoise = 0;
 };
 
 /// One example: tokens [a, b, =] and the answer class.

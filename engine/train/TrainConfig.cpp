@@ -68,7 +68,8 @@ std::string configToJson(const TrainConfig& c) {
     j["task"] = {{"kind", taskKey(c.task.kind)},
                  {"modulus", c.task.modulus},
                  {"train_fraction", c.task.trainFraction},
-                 {"seed", c.task.seed}};
+                 {"seed", c.task.seed},
+                 {"label_noise", c.task.labelNoise}};
     j["model"] = {{"layers", c.model.layers},
                   {"d_model", c.model.dModel},
                   {"heads", c.model.heads},
@@ -113,6 +114,7 @@ TrainConfig configFromJson(const std::string& text) {
         c.task.modulus = t.at("modulus").get<int>();
         c.task.trainFraction = t.at("train_fraction").get<double>();
         c.task.seed = t.at("seed").get<std::uint64_t>();
+        c.task.labelNoise = t.value("label_noise", 0.0);
         const json& m = j.at("model");
         c.model.layers = m.at("layers").get<int>();
         c.model.dModel = m.at("d_model").get<int>();
