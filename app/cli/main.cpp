@@ -54,6 +54,15 @@ commands:
                                GEMM, whose bits depend on the batch); built-in
                                sets: past-tense, roish, kinship, sentiment, arithmetic,
                                analogies, toy-rule, toy-lookup, toy-add
+  sweep SPEC.json|preset:NAME --out DIR [--jobs N] [--threads N] [--text FILE]
+        [--run-index I] [--mpi] [--emit-slurm] [--merge] [--list] [--json] [--quiet]
+                               a grid of training runs in one folder (run-NNNN/, sweep.json,
+                               results.csv, fits.json), resumable (run it again), in parallel
+                               over cores, MPI ranks (mpirun -n N ... --mpi) or a Slurm job
+                               array (--emit-slurm); then the fits: L(C), L(N), IsoFLOP,
+                               N_opt(C), Chinchilla; the grokking phases; the double-descent
+                               peak. Presets: scaling-quick, grokking-phases,
+                               double-descent-features, double-descent-width
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]
@@ -131,7 +140,8 @@ int main(int argc, char** argv) {
         {"train-lm", trainLm},    {"compare", compare},
         {"tokenize", tokenize},   {"run", run},
         {"inspect", inspect},     {"models", models},
-        {"landscape", landscape}, {"landscape-merge", landscapeMerge}};
+        {"landscape", landscape}, {"landscape-merge", landscapeMerge},
+        {"sweep", sweep}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
         return 0;
