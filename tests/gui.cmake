@@ -15,3 +15,5 @@ llmlab_add_test(tst_chart_layout SOURCES tst_chart_layout.cpp LIBS llmlab_gui ll
                 LABELS gui TIMEOUT 600)
 llmlab_add_test(tst_prompting_views SOURCES tst_prompting_views.cpp LIBS llmlab_gui llmlab_views
                 LABELS gui TIMEOUT 600)
+llmlab_add_test(tst_sweep_views SOURCES tst_sweep_views.cpp LIBS llmlab_gui llmlab_views
+                Qt6::Svg LABELS gui TIMEOUT 600)

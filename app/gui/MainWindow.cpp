@@ -12,6 +12,7 @@
 #include "formats/ModelFile.h"
 #include "landscape/LandscapeLab.h"
 #include "prompting/CompareLab.h"
+#include "sweeps/SweepLab.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -93,6 +94,8 @@ void MainWindow::createDocks() {
     m_centre->addTab(m_landscapeLab, tr("Landscape lab"));
     m_compareLab = new CompareLab(m_runner, this);
     m_centre->addTab(m_compareLab, tr("Prompting strategies"));
+    m_sweepLab = new SweepLab(m_runner, this);
+    m_centre->addTab(m_sweepLab, tr("Sweeps"));
     // A run that ended in the grokking lab can be looked at at once.
     connect(m_lab, &GrokkingLab::runEnded, m_landscapeLab, &LandscapeLab::refreshRuns);
     setCentralWidget(m_centre);

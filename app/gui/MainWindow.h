@@ -26,6 +26,7 @@ class DevicesDialog;
 class GrokkingLab;
 class LandscapeLab;
 class CompareLab;
+class SweepLab;
 class ModelBrowser;
 class OpenModelDialog;
 class PromptLab;
@@ -49,6 +50,7 @@ public:
     /// The landscape lab tab: loss landscapes of the grokking runs.
     LandscapeLab* landscapeLab() const { return m_landscapeLab; }
     CompareLab* compareLab() const { return m_compareLab; }
+    SweepLab* sweepLab() const { return m_sweepLab; }
     /// The status bar's backend text ("Backend: cpu — ...").
     QString backendStatusText() const;
     const DevicesSnapshot& devices() const { return m_devices; }
@@ -109,6 +111,7 @@ private:
     PromptLab* m_promptLab = nullptr;
     LandscapeLab* m_landscapeLab = nullptr;
     CompareLab* m_compareLab = nullptr;
+    SweepLab* m_sweepLab = nullptr;
     QTabWidget* m_centre = nullptr;
     QMenu* m_recentMenu = nullptr;
 };
