@@ -58,3 +58,22 @@ set_tests_properties(tst_training tst_prompting_toy PROPERTIES PROCESSORS 2)
 add_test(NAME compare_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/compare_cli.sh
                                   $<TARGET_FILE:llmlab-cli> ${CMAKE_BINARY_DIR}/test-compare)
 set_tests_properties(compare_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 300)
+
+# Sweep fits: power laws, IsoFLOP frontier, Chinchilla's L(N, D), random-features double
+# descent, grokking phases, slingshots and the embedding PCA, on synthetic data with known truth.
+llmlab_add_test(tst_sweep_fits SOURCES tst_sweep_fits.cpp TIMEOUT 300)
+
+# Sweeps: specs, run folders, parallel = serial, stop and resume, LM runs resuming, label noise.
+llmlab_add_test(tst_sweep SOURCES tst_sweep.cpp TIMEOUT 600)
+# The quick scaling sweep as a user runs it (two runs at once): the fitted exponents.
+llmlab_add_test(tst_sweep_scaling SOURCES tst_sweep_scaling.cpp TIMEOUT 1500)
+set_tests_properties(tst_sweep_scaling PROPERTIES PROCESSORS 2)
+# The CLI: kill -9 and resume, Slurm array tasks and merge, 4 MPI ranks = one process.
+add_test(NAME sweep_cli
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sweep_cli.sh $<TARGET_FILE:llmlab-cli>
+            ${CMAKE_BINARY_DIR}/test-sweep)
+set_tests_properties(sweep_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 600
+                                          PROCESSORS 2)
+if(LLMLAB_CLI_HAS_MPI)
+    set_property(TEST sweep_cli APPEND PROPERTY ENVIRONMENT "LLMLAB_EXPECT_MPI=1")
+endif()
