@@ -5,7 +5,7 @@
 
 namespace llmlab {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json; // keys in the order written: the axes follow it
 
 std::vector<std::string> sweepPresetNames() {
     return {"scaling-quick", "grokking-phases", "double-descent-features",

@@ -74,6 +74,10 @@ void ScalingLawChart::setData(const std::vector<ScalingPoint>& runs,
         addCurve(line, QColor(200, 50, 50), 2.0, false, true, true);
     }
     rescale();
+    // Every run in view (the fitted curve alone would set the range), with a margin in log.
+    const auto [lo, hi] = std::minmax_element(all.values.begin(), all.values.end());
+    plot()->yAxis->setRange(*lo / 1.03, *hi * 1.03);
+    plot()->replot();
 }
 
 IsoFlopChart::IsoFlopChart(QWidget* parent) : ChartView(parent) {

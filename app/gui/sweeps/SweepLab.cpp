@@ -98,6 +98,7 @@ SweepLab::SweepLab(JobRunner* runner, QWidget* parent)
     m_table = new QTableWidget(0, ColumnCount, this);
     m_table->setHorizontalHeaderLabels(
         {tr("run"), tr("settings"), tr("status"), tr("step"), tr("result")});
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(ColSettings, QHeaderView::Stretch);
     m_table->verticalHeader()->hide();
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -184,6 +185,7 @@ SweepLab::SweepLab(JobRunner* runner, QWidget* parent)
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
+    split->setSizes({480, 800}); // the table's settings readable at 1280 wide
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
@@ -330,6 +332,8 @@ bool SweepLab::openFolder(const QString& dir) {
         const SweepSpec spec = loadSweepSpec((dir + "/sweep.json").toStdString());
         m_spec->setPlainText(q(spec.text));
         m_folder->setText(dir);
+        const int preset = m_preset->findText(q(spec.name));
+        if (preset >= 0) m_preset->setCurrentIndex(preset);
         setSpec(spec);
         refreshAnalysis();
         setMessage(tr("%1: sweep '%2', %3 runs").arg(dir, q(spec.name)).arg(spec.runs.size()));
