@@ -79,6 +79,8 @@ const std::map<std::string, CommandOptions>& commandOptions() {
         {"train-lm",
          {{{"task", 's'},
            {"text", 's'},
+           {"tokenizer", 's'},
+           {"bpe-vocab", 'i'},
            {"out", 's'},
            {"steps", 'i'},
            {"batch", 'i'},

@@ -2,6 +2,7 @@
 // or a text file, saved as GGUF (it then opens in every lab like a downloaded model).
 #include "BackendFactory.h"
 #include "Cli.h"
+#include "lm/LmTokenizer.h"
 #include "lm/LmTrainer.h"
 
 #include <csignal>
@@ -23,6 +24,9 @@ int trainLm(const Args& args) {
     c.textPath = option(args, "text");
     if (c.task == "text" && c.textPath.empty())
         throw std::invalid_argument("--task text needs --text FILE");
+    c.tokenizer = option(args, "tokenizer", c.tokenizer);
+    if (c.tokenizer == "bpe" && c.task != "text")
+        throw std::invalid_argument("--tokenizer bpe is trained on the text: use --task text");
     const std::string out = option(args, "out");
     if (out.empty()) throw std::invalid_argument("--out FILE.gguf is required");
     auto whole = [&](const char* name, auto fallback) {
@@ -38,6 +42,7 @@ int trainLm(const Args& args) {
     c.model.dFf = whole("d-ff", c.model.dFf);
     c.warmup = whole("warmup", c.warmup);
     c.seed = whole("seed", c.seed);
+    c.bpeVocab = whole("bpe-vocab", c.bpeVocab);
     const std::string lr = option(args, "lr");
     if (!lr.empty()) c.lr = std::stod(lr);
     const bool quiet = flag(args, "quiet");
@@ -48,7 +53,7 @@ int trainLm(const Args& args) {
     g_cancel = &cancel;
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    c.model.vocab = charTokenizer().vocabSize();
+    c.model.vocab = lmTokenizer(c.tokenizer, c.bpeVocab, c.textPath).vocabSize();
     c.model.context = c.seqLen;
     validateLmConfig(c.model);
     std::printf("# tiny llama on '%s': %d layers, width %d, %d heads, %lld parameters, %s (%s)\n",

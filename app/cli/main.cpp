@@ -39,11 +39,13 @@ commands:
         [--resume DIR] [--until-grokked] [--export FILE.gguf|FOLDER]
                                train a toy transformer on a modular-arithmetic task
   train-lm --out FILE.gguf [--task rule|lookup|add|text] [--text FILE] [--steps N]
+        [--tokenizer char|bpe] [--bpe-vocab N]
         [--batch N] [--seq-len N] [--layers N] [--d-model N] [--heads N] [--d-ff N]
         [--lr X] [--warmup N] [--seed N] [--backend cpu|vulkan] [--quiet]
                                next-token training of a tiny llama-style model (RMSNorm,
                                RoPE, SwiGLU) with the lab's character tokenizer: in-context
                                rule or lookup episodes, scratchpad addition, or a text file
+                               (characters, or a byte-level BPE of N entries trained on it)
   compare MODEL --tasks FILE.jsonl|builtin:NAME [--strategies zero,few:3,cot,sc:5]
         [--temp X] [--seed N] [--questions N] [--max-tokens N] [--template TEXT]
         [--chat|--no-chat] [--no-reuse] [--gemm] [--ctx N] [--out FILE.csv|FILE.json]

@@ -1,5 +1,6 @@
 #include "LmRun.h"
 
+#include "LmTokenizer.h"
 #include "train/RunStore.h"
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,8 @@ std::string lmConfigToJson(const LmTrainConfig& c) {
     j["version"] = 1;
     j["task"] = c.task;
     j["text"] = c.textPath;
+    j["tokenizer"] = c.tokenizer;
+    j["bpe_vocab"] = c.bpeVocab; // always there, so a sweep can vary it
     j["model"] = {{"layers", c.model.layers},     {"d_model", c.model.dModel},
                   {"heads", c.model.heads},       {"d_ff", c.model.dFf},
                   {"rope_theta", c.model.ropeTheta}, {"norm_eps", c.model.normEps}};
@@ -42,6 +45,10 @@ LmTrainConfig lmConfigFromJson(const std::string& text) {
         LmTrainConfig c;
         c.task = j.value("task", c.task);
         c.textPath = j.value("text", c.textPath);
+        c.tokenizer = j.value("tokenizer", c.tokenizer);
+        c.bpeVocab = j.value("bpe_vocab", c.bpeVocab);
+        if (c.tokenizer != "char" && c.tokenizer != "bpe")
+            throw std::invalid_argument("unknown tokenizer '" + c.tokenizer + "' (char or bpe)");
         if (j.contains("model")) {
             const json& m = j.at("model");
             c.model.layers = m.value("layers", c.model.layers);
@@ -104,6 +111,11 @@ LmRunSummary runLmTraining(const LmTrainConfig& config, Backend& backend,
         } else {
             std::filesystem::create_directories(options.runDir);
             writeFileAtomically(options.runDir + "/config.json", lmConfigToJson(config));
+            // The trained vocabulary beside the run, so its ids can be read without the text.
+            std::string tokenizerJson;
+            lmTokenizer(config.tokenizer, config.bpeVocab, config.textPath, &tokenizerJson);
+            if (!tokenizerJson.empty())
+                writeFileAtomically(options.runDir + "/tokenizer.json", tokenizerJson);
             store->truncateMetrics(-1); // a fresh log with its header only
         }
     }

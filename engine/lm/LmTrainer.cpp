@@ -1,5 +1,6 @@
 #include "LmTrainer.h"
 
+#include "LmTokenizer.h"
 #include "cpu/CpuGradOps.h"
 #include "formats/GgufWriter.h"
 #include "formats/Metadata.h"
@@ -37,7 +38,7 @@ LmTrainer::LmTrainer(const LmTrainConfig& config, Backend& backend) : m_config(c
     if (m_config.steps < 1) throw std::invalid_argument("training needs at least one step");
     if (!(m_config.lr > 0) || m_config.lr > 1)
         throw std::invalid_argument("the learning rate must be in (0, 1]");
-    const Tokenizer tok = charTokenizer();
+    const Tokenizer tok = lmTokenizer(m_config.tokenizer, m_config.bpeVocab, m_config.textPath);
     m_config.model.vocab = tok.vocabSize();
     m_config.model.context = std::max(m_config.model.context, m_config.seqLen);
     validateLmConfig(m_config.model);
@@ -219,7 +220,8 @@ bool exportLmGguf(const std::string& path, const LmTrainConfig& c, const ToyPara
     w.addMetadata("llama.rope.freq_base", MetaValue::real(MetaType::Float32, m.ropeTheta));
     w.addMetadata("llama.attention.layer_norm_rms_epsilon",
                   MetaValue::real(MetaType::Float32, m.normEps));
-    for (auto& [k, v] : charTokenizerMetadata()) w.addMetadata(k, v);
+    for (auto& [k, v] : lmTokenizerMetadata(c.tokenizer, c.bpeVocab, c.textPath))
+        w.addMetadata(k, v);
     w.addMetadata("llmlab.train.task", MetaValue::string(c.task));
     w.addMetadata("llmlab.train.steps", u32(c.steps));
     w.addMetadata("llmlab.train.batch", u32(c.batch));

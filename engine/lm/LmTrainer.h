@@ -19,6 +19,8 @@ struct LmTrainConfig {
     LmConfig model;          ///< vocab and context are filled in from the tokenizer and seqLen
     std::string task = "rule"; ///< rule, lookup, add or text (see makeLmData)
     std::string textPath;    ///< for "text"
+    std::string tokenizer = "char"; ///< "char" or "bpe" (trained on the text, see lmTokenizer)
+    int bpeVocab = 512;      ///< entries of the trained BPE
     int batch = 32;
     int seqLen = 64;
     std::int64_t steps = 1500;
@@ -64,8 +66,8 @@ private:
     std::int64_t m_step = 0;
 };
 
-/// Writes `params` as a GGUF llama file (general.architecture "llama") with the character
-/// tokenizer and the training recipe under "llmlab.train.*". false with `error` on failure.
+/// Writes `params` as a GGUF llama file (general.architecture "llama") with the run's
+/// tokenizer (characters, or its trained BPE as "gpt2") and the training recipe under "llmlab.train.*". false with `error` on failure.
 bool exportLmGguf(const std::string& path, const LmTrainConfig& config, const ToyParams& params,
                   std::string* error);
 

@@ -8,7 +8,7 @@ namespace llmlab {
 using json = nlohmann::ordered_json; // keys in the order written: the axes follow it
 
 std::vector<std::string> sweepPresetNames() {
-    return {"scaling-quick", "grokking-phases", "double-descent-features",
+    return {"scaling-quick", "scaling-bpe", "grokking-phases", "double-descent-features",
             "double-descent-width"};
 }
 
@@ -16,8 +16,10 @@ namespace {
 
 // IsoFLOP profiles of tiny llamas on a text: at each compute budget C, a few widths around
 // the compute-optimal one (D ~ 20 N) so each profile has its minimum inside. Two layers, four
-// heads, 64-character windows; about five minutes on two cores, one thread a run.
-json scalingQuick(const std::string& textPath) {
+// heads, 64-token windows; about five minutes on two cores, one thread a run, with the
+// character vocabulary. `bpe`: the same grid over a byte-level BPE of 512 entries trained on
+// the text (each token a few characters, so the same compute sees more text).
+json scalingQuick(const std::string& textPath, bool bpe) {
     json runs = json::array();
     const std::vector<std::pair<double, std::vector<int>>> grid = {
         {3e10, {8, 16, 24, 32, 48}},
@@ -29,11 +31,13 @@ json scalingQuick(const std::string& textPath) {
         for (int d : widths) runs.push_back({{"compute", compute}, {"model.d_model", d}});
     return {{"format", "llmlab-sweep"},
             {"version", 1},
-            {"name", "scaling-quick"},
+            {"name", bpe ? "scaling-bpe" : "scaling-quick"},
             {"kind", "lm"},
             {"base",
              {{"task", "text"},
               {"text", textPath},
+              {"tokenizer", bpe ? "bpe" : "char"},
+              {"bpe_vocab", 512},
               {"batch", 16},
               {"seq_len", 64},
               {"lr", 3e-3},
@@ -103,8 +107,8 @@ json doubleDescentWidth() {
 
 std::string sweepPresetText(const std::string& name, const std::string& textPath) {
     json j;
-    if (name == "scaling-quick")
-        j = scalingQuick(textPath);
+    if (name == "scaling-quick" || name == "scaling-bpe")
+        j = scalingQuick(textPath, name == "scaling-bpe");
     else if (name == "grokking-phases")
         j = grokkingPhases();
     else if (name == "double-descent-features")

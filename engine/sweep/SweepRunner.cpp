@@ -3,6 +3,7 @@
 #include "BackendFactory.h"
 #include "cpu/CpuBackend.h"
 #include "lm/LmRun.h"
+#include "lm/LmTokenizer.h"
 #include "sweep/Phases.h"
 #include "train/RunStore.h"
 #include "train/TrainingRun.h"
@@ -113,7 +114,7 @@ json lmRun(const SweepRun& run, const SweepSpec& spec, const std::string& dir, B
     const LmRunSummary s = runLmTraining(config, backend, o, cancel);
     *stopped = s.cancelled;
     LmConfig m = config.model;
-    m.vocab = charTokenizer().vocabSize();
+    m.vocab = lmTokenizer(config.tokenizer, config.bpeVocab, config.textPath).vocabSize();
     const double n = double(lmNonEmbeddingParams(config));
     const double tokens = double(s.steps) * config.batch * config.seqLen;
     json r;

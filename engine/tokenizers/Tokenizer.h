@@ -74,6 +74,8 @@ class Tokenizer {
 public:
     /// Hugging Face `tokenizer.json` (model BPE, byte-level). Throws TokenizerError.
     static Tokenizer fromTokenizerJson(const std::string& path);
+    /// The same from `tokenizer.json` text held in memory; `source` names it in errors.
+    static Tokenizer fromTokenizerJsonText(std::string_view text, const std::string& source);
     /// GPT-2 style `encoder.json` (piece -> id) and `vocab.bpe` (merges). Throws TokenizerError.
     static Tokenizer fromEncoderJson(const std::string& encoderJsonPath,
                                      const std::string& mergesPath,

@@ -258,6 +258,19 @@ Tokenizer Tokenizer::fromTokenizerJson(const std::string& path) {
     });
 }
 
+Tokenizer Tokenizer::fromTokenizerJsonText(std::string_view text, const std::string& source) {
+    return load(source, [&](TokenizerData& d) {
+        d.kind = TokenizerKind::ByteLevelBpe;
+        json root;
+        try {
+            root = json::parse(text);
+        } catch (const json::parse_error& e) {
+            throw TokenizerError(source + ": not valid JSON (" + e.what() + ")");
+        }
+        readTokenizerJson(d, root);
+    });
+}
+
 Tokenizer Tokenizer::fromEncoderJson(const std::string& encoderJsonPath,
                                      const std::string& mergesPath,
                                      const ByteLevelBpeOptions& options) {
