@@ -1,11 +1,13 @@
-// Tensor statistics, heatmap level of detail and parameter share: hand-made tensors with known
+// Tensor statistics, heatmap level of detail, parameter share and grokking's progress measures: hand-made tensors with known
 // answers, quantized fixtures against their exact dequantized references, and a vocabulary-sized
 // matrix that lives in address space only.
 #include "TestSupport.h"
 
 #include "Half.h"
+#include "Sampling.h"
 #include "analysis/Heatmap.h"
 #include "analysis/ParamShare.h"
+#include "analysis/ProgressMeasures.h"
 #include "analysis/TensorStats.h"
 #include "formats/ModelFile.h"
 
@@ -358,6 +360,89 @@ private slots:
         QCOMPARE(s.layers[0][Component::Mlp].params, 32 * 128 + 128 + 128 * 32 + 32);
         QCOMPARE(s.totals[Component::Norms].params, 5 * 4 * 32 + 2 * 32);
         QCOMPARE(s.totals.total().params, 111968);
+    }
+
+    void giniAndKeyFrequencies() {
+        const std::vector<double> equal = {2, 2, 2, 2}, one = {0, 0, 0, 1}, half = {0, 1};
+        QCOMPARE(giniCoefficient(equal), 0.0);
+        QCOMPARE(giniCoefficient(one), 0.75); // (n - 1) / n: as unequal as n values get
+        QCOMPARE(giniCoefficient(half), 0.5);
+        QVERIFY(std::isnan(giniCoefficient(std::vector<double>{})));
+        QVERIFY(std::isnan(giniCoefficient(std::vector<double>{0, 0})));
+        // Two frequencies stand out (3 and 7, 7 the stronger); the rest share what is left.
+        std::vector<double> shares(20, 0.2 / 18);
+        shares[2] = 0.3;
+        shares[6] = 0.5;
+        QCOMPARE(keyFrequencies(shares), (std::vector<int>{7, 3}));
+        QCOMPARE(keyFrequencies(std::vector<double>(20, 0.05)), (std::vector<int>{1}));
+        // An embedding that is cos(2 pi 5 a / p) in one dimension and sin(2 pi 2 a / p) at
+        // a third of the amplitude in another: 90% and 10% of the power.
+        const int p = 13, d = 3;
+        std::vector<float> rows(std::size_t(p * d), 0.0f);
+        for (int a = 0; a < p; ++a) {
+            rows[std::size_t(a * d)] = float(std::cos(2 * M_PI * 5 * a / p));
+            rows[std::size_t(a * d + 2)] = float(std::sin(2 * M_PI * 2 * a / p) / 3);
+        }
+        const std::vector<double> s = fourierSpectrum(rows, p, d);
+        QCOMPARE(int(s.size()), 6);
+        QVERIFY(std::abs(s[4] - 0.9) < 1e-6 && std::abs(s[1] - 0.1) < 1e-6);
+        QCOMPARE(keyFrequencies(s), (std::vector<int>{5}));
+    }
+
+    // Logits made of one key frequency, cos(w_k (a + b - c)), plus a per-pair table: the
+    // restricted loss is that of the Fourier part alone, the excluded loss that of the table.
+    void progressMeasuresOnSyntheticLogits() {
+        const int p = 11, vocab = p + 1, k = 3;
+        std::vector<Example> examples;
+        for (int a = 0; a < p; ++a)
+            for (int b = 0; b < p; ++b) examples.push_back({a, b, (a + b) % p});
+        std::vector<double> spectrum((p - 1) / 2, 0.01);
+        spectrum[k - 1] = 0.96;
+        auto logitsOf = [&](double fourier, double table) {
+            std::vector<float> l(examples.size() * vocab);
+            std::uint32_t h = 12345;
+            for (std::size_t e = 0; e < examples.size(); ++e)
+                for (int c = 0; c < vocab; ++c) {
+                    h = h * 1664525u + 1013904223u;
+                    const double noise = double(h >> 8) / double(1u << 24) - 0.5;
+                    const int s = examples[e].a + examples[e].b;
+                    l[e * vocab + std::size_t(c)] =
+                        c == p ? -20.0f
+                               : float(fourier * std::cos(2 * M_PI * k * (s - c) / p) +
+                                       table * noise);
+                }
+            return l;
+        };
+        auto lossOf = [&](const std::vector<float>& l, std::size_t begin, std::size_t end) {
+            double sum = 0;
+            for (std::size_t e = begin; e < end; ++e)
+                sum += rowLoss({l.data() + e * vocab, std::size_t(vocab)}, examples[e].answer).loss;
+            return sum / double(end - begin);
+        };
+        const std::size_t train = 60;
+        // The Fourier circuit alone: restricting changes nothing, excluding leaves a uniform
+        // guess over the p answers.
+        const std::vector<float> clean = logitsOf(8, 0);
+        ProgressMeasures m = progressMeasures(TaskKind::AddMod, p, clean, vocab, examples, train,
+                                              spectrum);
+        QCOMPARE(m.keyFrequencies, (std::vector<int>{k}));
+        QVERIFY(std::abs(m.restrictedLoss - lossOf(clean, 0, examples.size())) < 1e-4);
+        QVERIFY(std::abs(m.excludedLoss - std::log(double(p))) < 1e-4);
+        // A lookup table alone: it has (almost) nothing along the key frequency.
+        const std::vector<float> table = logitsOf(0, 6);
+        m = progressMeasures(TaskKind::AddMod, p, table, vocab, examples, train, spectrum);
+        QVERIFY(m.restrictedLoss > std::log(double(p)) - 0.2);
+        QVERIFY(std::abs(m.excludedLoss - lossOf(table, 0, train)) < 0.3);
+        // Gini of the norms 0.1 (four times) and r = sqrt(0.96), sorted weights -4 -2 0 2 4.
+        const double r = std::sqrt(0.96);
+        QVERIFY(std::abs(m.gini - (4 * r - 0.4) / (5 * (0.4 + r))) < 1e-9);
+        // Only a+b and a-b over all pairs have these measures.
+        QVERIFY(!progressMeasures(TaskKind::MulMod, p, clean, vocab, examples, train, spectrum)
+                     .valid());
+        const std::vector<Example> part(examples.begin(), examples.end() - 1);
+        QVERIFY(!progressMeasures(TaskKind::AddMod, p, std::span(clean).first(part.size() * vocab),
+                                  vocab, part, train, spectrum)
+                     .valid());
     }
 };
 

@@ -180,6 +180,17 @@ private slots:
         QVERIFY(lab.charts()->lossChart()->markerLabels().contains(QStringLiteral("memorised")));
         QVERIFY(lab.charts()->lossChart()->markerCount() >= 1);
         QVERIFY(lab.runs()->runDirs().contains(m_finishedDir));
+        // Progress measures: train, val, restricted and excluded loss at every evaluation, the
+        // Gini curve, and the key frequencies in the chart's title.
+        QCOMPARE(lab.charts()->progressChart()->seriesCount(), 4);
+        for (int g = 0; g < 4; ++g)
+            QCOMPARE(pointCount(lab.charts()->progressChart(), g), int(log.rows.size()));
+        QCOMPARE(pointCount(lab.charts()->giniChart(), 0), int(log.rows.size()));
+        QVERIFY(!lab.charts()->keyFrequencies().empty());
+        QVERIFY2(lab.charts()->progressChart()->title().contains(
+                     QString::number(lab.charts()->keyFrequencies().front())),
+                 qPrintable(lab.charts()->progressChart()->title()));
+        QVERIFY(std::isfinite(log.rows.back().restrictedLoss));
 
         // Every chart exports in every format.
         QTemporaryDir out;

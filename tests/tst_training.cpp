@@ -14,6 +14,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <fstream>
 #include <csignal>
 #include <thread>
 
@@ -39,6 +40,46 @@ private slots:
     // A resumed run keeps one metrics row per step (stopped at step 0, or killed before its
     // first checkpoint), reads back no "norms" for a model without LayerNorm, and also
     // checkpoints by time.
+    // The metrics log keeps the progress measures (three more columns); a log written before
+    // them still loads, with none, and is rewritten in the new shape when a resume trims it.
+    void metricsLogKeepsProgressMeasures() {
+        QTemporaryDir dir;
+        const std::string run = dir.filePath("r").toStdString();
+        TrainConfig c = smallConfig();
+        c.maxSteps = 20;
+        c.evalEvery = 10;
+        CpuBackend cpu;
+        TrainingOptions o;
+        o.runDir = run;
+        std::vector<TrainMetrics> live;
+        o.onMetrics = [&](const TrainMetrics& m) { live.push_back(m); };
+        runTraining(c, cpu, o);
+        const MetricsLog log = RunStore(run).loadMetrics();
+        QCOMPARE(log.rows.size(), live.size());
+        for (std::size_t i = 0; i < live.size(); ++i) {
+            QVERIFY(std::isfinite(live[i].restrictedLoss) && std::isfinite(live[i].fourierGini));
+            QVERIFY(std::abs(log.rows[i].restrictedLoss - live[i].restrictedLoss) < 1e-6);
+            QVERIFY(std::abs(log.rows[i].excludedLoss - live[i].excludedLoss) < 1e-6);
+            QVERIFY(std::abs(log.rows[i].fourierGini - live[i].fourierGini) < 1e-5);
+        }
+        {
+            std::ofstream old(run + "/metrics.csv", std::ios::trunc);
+            old << "step,train_loss,train_acc,val_loss,val_acc,weight_norm,lr,seconds,norm_embed,"
+                   "norm_attn,norm_mlp,norm_unembed,norm_norms\n"
+                   "10,4.5,0.1,4.6,0.05,30,0.001,0.5,10,12,15,9,0\n";
+        }
+        const MetricsLog before = RunStore(run).loadMetrics();
+        QCOMPARE(int(before.rows.size()), 1);
+        QCOMPARE(before.rows[0].valLoss, 4.6);
+        QVERIFY(std::isnan(before.rows[0].restrictedLoss));
+        RunStore(run).truncateMetrics(10);
+        std::ifstream upgraded(run + "/metrics.csv");
+        std::string header;
+        std::getline(upgraded, header);
+        QVERIFY(header.ends_with("restricted_loss,excluded_loss,fourier_gini"));
+        QCOMPARE(int(RunStore(run).loadMetrics().rows.size()), 1);
+    }
+
     void resumesKeepOneRowPerStep() {
         QTemporaryDir dir;
         const std::string run = dir.filePath("r").toStdString();
@@ -100,7 +141,10 @@ private slots:
     }
 
     // The phenomenon itself: train accuracy reaches 99% while validation is still below 50%,
-    // and validation reaches 99% later.
+    // and validation reaches 99% later. Nanda et al.'s progress measures tell the same story
+    // from inside: the embedding becomes sparse in frequency, the restricted loss (key
+    // frequencies only) falls far below its value at memorisation, and the excluded loss (key
+    // frequencies removed) ends far above the training loss.
     void quickPresetGroks() {
         TrainConfig c;
         QVERIFY(presetConfig("quick", &c));
@@ -108,8 +152,14 @@ private slots:
         TrainingOptions o;
         o.untilGrokked = true;
         double valAtMemorisation = -1;
+        TrainMetrics first, atMemorisation;
+        bool haveFirst = false;
         o.onMetrics = [&](const TrainMetrics& m) {
-            if (valAtMemorisation < 0 && m.trainAcc >= 0.99) valAtMemorisation = m.valAcc;
+            if (!haveFirst) first = m, haveFirst = true;
+            if (valAtMemorisation < 0 && m.trainAcc >= 0.99) {
+                valAtMemorisation = m.valAcc;
+                atMemorisation = m;
+            }
         };
         const TrainingSummary s = runTraining(c, cpu, o);
         qInfo("memorised at %lld (validation %.3f), grokked at %lld, %.1f s",
@@ -118,6 +168,26 @@ private slots:
         QVERIFY(valAtMemorisation < 0.5);
         QVERIFY2(s.grokkedStep > s.memorisedStep, "validation accuracy never reached 99%");
         QVERIFY(s.last.valAcc >= 0.99);
+
+        const TrainMetrics& end = s.last;
+        QString keys;
+        for (int k : end.keyFrequencies) keys += QString::number(k) + " ";
+        qInfo("progress measures: Gini %.3f -> %.3f -> %.3f; restricted %.3f -> %.3f -> %.3f; "
+              "excluded %.3f -> %.3f -> %.3f (train loss at the end %.4f); key frequencies %s",
+              first.fourierGini, atMemorisation.fourierGini, end.fourierGini, first.restrictedLoss,
+              atMemorisation.restrictedLoss, end.restrictedLoss, first.excludedLoss,
+              atMemorisation.excludedLoss, end.excludedLoss, end.trainLoss, qPrintable(keys));
+        QVERIFY(!end.keyFrequencies.empty() && end.keyFrequencies.size() <= 8);
+        QVERIFY(end.fourierGini > first.fourierGini + 0.1);
+        QVERIFY(end.restrictedLoss < 0.5 * atMemorisation.restrictedLoss);
+        // Without its key frequencies the model is worse than a uniform guess.
+        QVERIFY(end.excludedLoss > std::log(double(c.task.modulus)));
+        // The log keeps them; tasks without a Fourier circuit have none.
+        TrainConfig mul = c;
+        mul.task.kind = TaskKind::MulMod;
+        mul.maxSteps = 1;
+        Trainer t(mul, cpu);
+        QVERIFY(std::isnan(t.evaluate().restrictedLoss));
     }
 
     void killedRunResumesFromItsCheckpoint() {

@@ -49,7 +49,15 @@ GrokkingLab::GrokkingLab(QWidget* parent)
     chartBar->addStretch(1);
     chartBar->addWidget(exportButton);
     chartsLayout->addLayout(chartBar);
-    chartsLayout->addWidget(m_charts, 1);
+    // The charts keep a useful height (GrokkingCharts::kMinChartHeight); a short window
+    // scrolls them instead of squeezing them flat.
+    auto* chartsScroll = new QScrollArea(chartsPane);
+    chartsScroll->setObjectName(QStringLiteral("grokkingChartsScroll"));
+    chartsScroll->setWidget(m_charts);
+    chartsScroll->setWidgetResizable(true);
+    chartsScroll->setFrameShape(QFrame::NoFrame);
+    chartsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    chartsLayout->addWidget(chartsScroll, 1);
     right->addWidget(chartsPane);
     right->addWidget(createRunsPanel());
     right->setStretchFactor(0, 4);

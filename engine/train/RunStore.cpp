@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* kMetricsHeader = "step,train_loss,train_acc,val_loss,val_acc,weight_norm,lr,seconds,"
-                             "norm_embed,norm_attn,norm_mlp,norm_unembed,norm_norms\n";
+                             "norm_embed,norm_attn,norm_mlp,norm_unembed,norm_norms,"
+                             "restricted_loss,excluded_loss,fourier_gini\n";
 const char* kComponents[] = {"embed", "attn", "mlp", "unembed", "norms"};
 
 void syncFile(const std::string& path) {
@@ -61,6 +62,10 @@ std::string metricsLine(const TrainMetrics& m) {
         n = std::snprintf(buf, sizeof buf, ",%.9g", v);
         line.append(buf, std::size_t(n));
     }
+    // Progress measures: "nan" where the task has none.
+    n = std::snprintf(buf, sizeof buf, ",%.9g,%.9g,%.6g", m.restrictedLoss, m.excludedLoss,
+                      m.fourierGini);
+    line.append(buf, std::size_t(n));
     return line + "\n";
 }
 
@@ -73,7 +78,9 @@ bool parseMetricsLine(const std::string& line, TrainMetrics* m) {
         v.push_back(std::strtod(cell.c_str(), &end));
         if (end == cell.c_str()) return false;
     }
-    if (v.size() != 13) return false; // a torn last line after a crash is dropped
+    // 13 columns before the progress measures were logged, 16 since; a torn last line after
+    // a crash has neither and is dropped.
+    if (v.size() != 13 && v.size() != 16) return false;
     *m = {};
     m->step = std::int64_t(v[0]);
     m->trainLoss = v[1], m->trainAcc = v[2], m->valLoss = v[3], m->valAcc = v[4];
@@ -83,6 +90,11 @@ bool parseMetricsLine(const std::string& line, TrainMetrics* m) {
     for (int i = 0; i < 5; ++i)
         if (v[std::size_t(8 + i)] != 0)
             m->componentNorms.emplace_back(kComponents[i], v[std::size_t(8 + i)]);
+    if (v.size() == 16) {
+        m->restrictedLoss = v[13];
+        m->excludedLoss = v[14];
+        m->fourierGini = v[15];
+    }
     return true;
 }
 

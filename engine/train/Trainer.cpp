@@ -1,6 +1,7 @@
 #include "Trainer.h"
 
 #include "Autodiff.h"
+#include "analysis/ProgressMeasures.h"
 #include "Sampling.h"
 #include "cpu/CpuGradOps.h"
 
@@ -170,8 +171,11 @@ TrainMetrics Trainer::evaluate() {
     // One read of the weights serves both the evaluation graph and the norms below.
     std::map<std::string, double> comp;
     double total = 0;
+    std::vector<double> spectrum;
     for (const auto& [name, n] : I.nodes) {
         const std::vector<float> v = I.trainExe->read(n.param);
+        if (name == "token_embd.weight" && m_config.task.kind != TaskKind::S5Compose)
+            spectrum = fourierSpectrum(v, m_task.operands, m_config.model.dModel);
         I.evalExe->setInput(I.evalModel.params.at(name), std::span<const float>(v));
         double sq = 0;
         for (float x : v) sq += double(x) * x;
@@ -201,6 +205,13 @@ TrainMetrics Trainer::evaluate() {
 
     m.weightNorm = std::sqrt(total);
     for (const auto& [name, s] : comp) m.componentNorms.emplace_back(name, std::sqrt(s));
+    const ProgressMeasures pm =
+        progressMeasures(m_config.task.kind, m_task.operands, logits, int(vocab), I.evalExamples,
+                         nTrain, spectrum);
+    m.restrictedLoss = pm.restrictedLoss;
+    m.excludedLoss = pm.excludedLoss;
+    m.fourierGini = pm.gini;
+    m.keyFrequencies = pm.keyFrequencies;
 
     // Attention of the "=" query, averaged over the validation examples.
     const int heads = m_config.model.heads, T = m_config.model.seqLen;
@@ -267,26 +278,8 @@ void Trainer::restore(std::int64_t step, double seconds, const ToyParams& params
 
 std::vector<double> Trainer::embeddingSpectrum() const {
     if (m_config.task.kind == TaskKind::S5Compose) return {};
-    const int p = m_task.operands, d = m_config.model.dModel;
-    const std::vector<float> w =
-        m_impl->trainExe->read(m_impl->nodes.at("token_embd.weight").param);
-    std::vector<double> power(std::size_t((p - 1) / 2), 0.0);
-    for (int k = 1; k <= (p - 1) / 2; ++k) {
-        for (int j = 0; j < d; ++j) {
-            double re = 0, im = 0;
-            for (int a = 0; a < p; ++a) {
-                const double angle = 2 * M_PI * double(k) * a / p;
-                re += w[std::size_t(a * d + j)] * std::cos(angle);
-                im += w[std::size_t(a * d + j)] * std::sin(angle);
-            }
-            power[std::size_t(k - 1)] += re * re + im * im;
-        }
-    }
-    double total = 0;
-    for (double x : power) total += x;
-    if (total > 0)
-        for (double& x : power) x /= total;
-    return power;
+    return fourierSpectrum(m_impl->trainExe->read(m_impl->nodes.at("token_embd.weight").param),
+                           m_task.operands, m_config.model.dModel);
 }
 
 } // namespace llmlab

@@ -6,6 +6,7 @@
 #include "Backend.h"
 #include "TrainConfig.h"
 
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
@@ -22,6 +23,13 @@ struct TrainMetrics {
     double lr = 0;
     double seconds = 0;                                         ///< training time so far
     std::vector<std::pair<std::string, double>> componentNorms; ///< embed, attn, mlp, unembed
+    /// Nanda et al.'s progress measures (analysis/ProgressMeasures.h), NaN where the task has
+    /// none (only a+b and a-b over every pair do): restricted and excluded loss, the Gini
+    /// coefficient of the embedding's Fourier norms, and the key frequencies they used.
+    double restrictedLoss = std::numeric_limits<double>::quiet_NaN();
+    double excludedLoss = std::numeric_limits<double>::quiet_NaN();
+    double fourierGini = std::numeric_limits<double>::quiet_NaN();
+    std::vector<int> keyFrequencies; ///< live only; not in the metrics log
 };
 
 /// Where the answer position attends: per layer and head, the mean probability over the

@@ -36,6 +36,24 @@ GrokkingCharts::GrokkingCharts(QWidget* parent) : QWidget(parent) {
     m_norms->setTitle(tr("Weight norm"));
     m_norms->setAxisLabels(tr("step"), tr("L2 norm"));
     m_norms->setExportBaseName(QStringLiteral("grokking-weight-norm"));
+    m_progress = new CurvesChart(this);
+    m_progress->setTitle(tr("Progress measures"));
+    m_progress->setAxisLabels(tr("step"), tr("cross-entropy"));
+    m_progress->setLogY(true);
+    m_progress->setExportBaseName(QStringLiteral("grokking-progress-measures"));
+    m_progress->setToolTip(
+        tr("Nanda et al. 2023. Restricted: the logits keep only their key-frequency components "
+           "cos/sin(w_k(a+b)), over every pair; it falls when the Fourier circuit alone answers. "
+           "Excluded: those components removed, on the training pairs; it rises as the circuit "
+           "takes over from memorisation. Key frequencies: the embedding's strongest, read at "
+           "each evaluation."));
+    m_gini = new CurvesChart(this);
+    m_gini->setTitle(tr("Fourier sparsity"));
+    m_gini->setAxisLabels(tr("step"), tr("Gini coefficient"));
+    m_gini->setFixedValueRange(0, 1.02);
+    m_gini->setExportBaseName(QStringLiteral("grokking-fourier-gini"));
+    m_gini->setToolTip(tr("Gini coefficient of the embedding's Fourier norms per frequency: 0 "
+                          "when every frequency is used alike, towards 1 when a few carry it"));
     m_spectrum = new ChartView(this);
     setupSpectrumChart(*m_spectrum);
     m_attention = new ChartView(this);
@@ -44,6 +62,9 @@ GrokkingCharts::GrokkingCharts(QWidget* parent) : QWidget(parent) {
     for (ChartView* c : {static_cast<ChartView*>(m_loss), static_cast<ChartView*>(m_accuracy),
                          static_cast<ChartView*>(m_norms)})
         c->setEmptyText(tr("Start a run, or pick one below, to see its curves"));
+    for (CurvesChart* c : {m_progress, m_gini})
+        c->setEmptyText(tr("Progress measures appear at the first evaluation of a+b or a-b mod p "
+                           "(the tasks with a Fourier circuit)"));
     m_spectrum->setEmptyText(
         tr("The embeddings' Fourier spectrum appears at the first evaluation"));
     m_attention->setEmptyText(tr("Where \"=\" attends appears at the first evaluation"));
@@ -53,10 +74,14 @@ GrokkingCharts::GrokkingCharts(QWidget* parent) : QWidget(parent) {
     grid->addWidget(m_loss, 0, 0);
     grid->addWidget(m_accuracy, 0, 1);
     grid->addWidget(m_norms, 0, 2);
-    grid->addWidget(m_spectrum, 1, 0, 1, 2);
-    grid->addWidget(m_attention, 1, 2);
+    grid->addWidget(m_progress, 1, 0, 1, 2);
+    grid->addWidget(m_gini, 1, 2);
+    grid->addWidget(m_spectrum, 2, 0, 1, 2);
+    grid->addWidget(m_attention, 2, 2);
     grid->setRowStretch(0, 3);
-    grid->setRowStretch(1, 2);
+    grid->setRowStretch(1, 3);
+    grid->setRowStretch(2, 2);
+    for (ChartView* c : charts()) c->setMinimumHeight(kMinChartHeight);
 
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &GrokkingCharts::onTimer);
@@ -64,7 +89,7 @@ GrokkingCharts::GrokkingCharts(QWidget* parent) : QWidget(parent) {
 }
 
 QList<ChartView*> GrokkingCharts::charts() const {
-    return {m_loss, m_accuracy, m_norms, m_spectrum, m_attention};
+    return {m_loss, m_accuracy, m_norms, m_progress, m_gini, m_spectrum, m_attention};
 }
 
 void GrokkingCharts::startRun(const QString& label, const std::vector<TrainMetrics>& earlier) {
@@ -72,6 +97,7 @@ void GrokkingCharts::startRun(const QString& label, const std::vector<TrainMetri
     m_hasCurrent = true;
     m_current.setRows(earlier);
     m_hasSnapshot = false;
+    m_keyFrequencies.clear();
     m_spectrumData.clear();
     m_attentionData = {};
     m_spectrum->clear();
@@ -81,6 +107,7 @@ void GrokkingCharts::startRun(const QString& label, const std::vector<TrainMetri
 
 void GrokkingCharts::addMetrics(const TrainMetrics& row) {
     m_current.append(row);
+    m_keyFrequencies = row.keyFrequencies;
     m_curvesDirty = true;
     schedule();
 }
@@ -104,7 +131,7 @@ void GrokkingCharts::setOverlays(std::vector<OverlayRun> overlays) {
 
 void GrokkingCharts::setLogSteps(bool on) {
     m_logSteps = on;
-    for (CurvesChart* c : {m_loss, m_accuracy, m_norms}) c->setLogSteps(on);
+    for (CurvesChart* c : {m_loss, m_accuracy, m_norms, m_progress, m_gini}) c->setLogSteps(on);
     refreshCurves();
 }
 
@@ -172,8 +199,29 @@ void GrokkingCharts::refreshCurves() {
     m_loss->setCurves(loss);
     m_accuracy->setCurves(accuracy);
     m_norms->setCurves(norms);
+    // The current run's progress measures beside its own train and validation loss.
+    std::vector<ChartCurve> progress, gini;
+    if (m_hasCurrent && m_current.hasProgressMeasures()) {
+        const QColor blue = runColor(0), vermilion = runColor(1), green = runColor(2);
+        progress.push_back({m_current.series(Curve::TrainLoss, tr("train"), n, positive), blue,
+                            Qt::DashLine, 1.5});
+        progress.push_back(
+            {m_current.series(Curve::ValLoss, tr("val"), n, positive), blue, Qt::SolidLine, 1.5});
+        progress.push_back({m_current.series(Curve::RestrictedLoss, tr("restricted"), n, positive),
+                            green, Qt::SolidLine, 2.5});
+        progress.push_back({m_current.series(Curve::ExcludedLoss, tr("excluded"), n, positive),
+                            vermilion, Qt::SolidLine, 2.5});
+        gini.push_back({m_current.series(Curve::FourierGini, tr("embedding"), n, positive),
+                        QColor(0, 0, 0), Qt::SolidLine, 2});
+    }
+    QString keys;
+    for (int k : m_keyFrequencies) keys += (keys.isEmpty() ? "" : ", ") + QString::number(k);
+    m_progress->setTitle(keys.isEmpty() ? tr("Progress measures")
+                                        : tr("Progress measures (key frequencies %1)").arg(keys));
+    m_progress->setCurves(progress);
+    m_gini->setCurves(gini);
     const std::vector<StepMarker> m = markers();
-    for (CurvesChart* chart : {m_loss, m_accuracy, m_norms}) {
+    for (CurvesChart* chart : {m_loss, m_accuracy, m_norms, m_progress, m_gini}) {
         chart->setMarkers(m); // a handful of items; cheaper than tracking what changed
         chart->refit();
     }

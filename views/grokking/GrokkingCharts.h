@@ -1,5 +1,6 @@
-// The grokking lab's charts: loss, accuracy, weight norms, embedding spectrum and attention at
-// "=". Keeps every logged point of the current run (TrainingCurves) and overlays of past runs,
+// The grokking lab's charts: loss, accuracy, weight norms, Nanda et al.'s progress measures
+// (restricted and excluded loss, the Fourier Gini coefficient), embedding spectrum and attention
+// at "=". Keeps every logged point of the current run (TrainingCurves) and overlays of past runs,
 // and redraws on a timer so a fast training loop never waits for the plots.
 #pragma once
 
@@ -28,6 +29,8 @@ public:
     /// Curves replot at most every 100 ms (10/s); snapshots at most every 300 ms.
     static constexpr int kCurveIntervalMs = 100;
     static constexpr int kSnapshotIntervalMs = 300;
+    /// No chart is drawn shorter than this: below it the window scrolls (a 1280x720 laptop).
+    static constexpr int kMinChartHeight = 190;
 
     explicit GrokkingCharts(QWidget* parent = nullptr);
 
@@ -57,6 +60,10 @@ public:
     CurvesChart* lossChart() const { return m_loss; }
     CurvesChart* accuracyChart() const { return m_accuracy; }
     CurvesChart* normChart() const { return m_norms; }
+    CurvesChart* progressChart() const { return m_progress; }
+    CurvesChart* giniChart() const { return m_gini; }
+    /// The key frequencies of the last evaluation (empty when unknown: a run read from disk).
+    const std::vector<int>& keyFrequencies() const { return m_keyFrequencies; }
     ChartView* spectrumChart() const { return m_spectrum; }
     ChartView* attentionChart() const { return m_attention; }
     QList<ChartView*> charts() const;
@@ -71,6 +78,9 @@ private:
     CurvesChart* m_loss = nullptr;
     CurvesChart* m_accuracy = nullptr;
     CurvesChart* m_norms = nullptr;
+    CurvesChart* m_progress = nullptr;
+    CurvesChart* m_gini = nullptr;
+    std::vector<int> m_keyFrequencies;
     ChartView* m_spectrum = nullptr;
     ChartView* m_attention = nullptr;
 

@@ -3,6 +3,7 @@
 #include "CurveDecimation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace llmlab::views {
@@ -31,8 +32,10 @@ void TrainingCurves::append(const TrainMetrics& row) {
 }
 
 void TrainingCurves::rebuild() {
-    for (auto* column : {&m_steps, &m_trainLoss, &m_valLoss, &m_trainAcc, &m_valAcc, &m_weightNorm})
+    for (auto* column : {&m_steps, &m_trainLoss, &m_valLoss, &m_trainAcc, &m_valAcc, &m_weightNorm,
+                         &m_restricted, &m_excluded, &m_gini})
         column->clear();
+    m_hasProgress = false;
     m_componentNames.clear();
     m_components.clear();
     m_memorised = m_grokked = -1;
@@ -47,6 +50,10 @@ void TrainingCurves::pushColumns(const TrainMetrics& row) {
     m_trainAcc.push_back(row.trainAcc);
     m_valAcc.push_back(row.valAcc);
     m_weightNorm.push_back(row.weightNorm);
+    m_restricted.push_back(row.restrictedLoss);
+    m_excluded.push_back(row.excludedLoss);
+    m_gini.push_back(row.fourierGini);
+    if (std::isfinite(row.restrictedLoss)) m_hasProgress = true;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (const auto& [name, value] : row.componentNorms) {
         auto it = m_components.find(name);
@@ -80,6 +87,15 @@ SeriesData TrainingCurves::series(Curve curve, const QString& name, std::size_t 
         break;
     case Curve::WeightNorm:
         column = &m_weightNorm;
+        break;
+    case Curve::RestrictedLoss:
+        column = &m_restricted;
+        break;
+    case Curve::ExcludedLoss:
+        column = &m_excluded;
+        break;
+    case Curve::FourierGini:
+        column = &m_gini;
         break;
     }
     return decimateMinMax(name, m_steps, *column, maxPoints, positiveKeysOnly);

@@ -15,7 +15,16 @@
 namespace llmlab::views {
 
 /// Which column of the metrics log a series shows.
-enum class Curve { TrainLoss, ValLoss, TrainAcc, ValAcc, WeightNorm };
+enum class Curve {
+    TrainLoss,
+    ValLoss,
+    TrainAcc,
+    ValAcc,
+    WeightNorm,
+    RestrictedLoss, ///< Nanda et al.'s progress measures: NaN where the task has none
+    ExcludedLoss,
+    FourierGini,
+};
 
 class TrainingCurves {
 public:
@@ -42,6 +51,8 @@ public:
                       bool positiveKeysOnly = false) const;
     /// Names of the per-component weight norms, in first-seen order (embed, attn, mlp, ...).
     const std::vector<std::string>& componentNames() const { return m_componentNames; }
+    /// True when some row has the progress measures (a+b or a-b over every pair).
+    bool hasProgressMeasures() const { return m_hasProgress; }
     SeriesData componentSeries(const std::string& component, const QString& name,
                                std::size_t maxPoints, bool positiveKeysOnly = false) const;
 
@@ -52,6 +63,8 @@ private:
     std::vector<TrainMetrics> m_rows;
     // Columns kept alongside the rows so a replot does not walk the structs each time.
     std::vector<double> m_steps, m_trainLoss, m_valLoss, m_trainAcc, m_valAcc, m_weightNorm;
+    std::vector<double> m_restricted, m_excluded, m_gini;
+    bool m_hasProgress = false;
     std::vector<std::string> m_componentNames;
     std::map<std::string, std::vector<double>> m_components; // NaN where a row lacks it
     std::int64_t m_memorised = -1;
