@@ -15,6 +15,7 @@
 #include "tokenizers/Tokenizer.h"
 
 #include <QFile>
+#include <QMouseEvent>
 #include <QImage>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -27,6 +28,8 @@
 #include <QtTest>
 
 #include <cmath>
+
+#include <qcustomplot.h>
 #include <numbers>
 
 using namespace llmlab;
@@ -264,6 +267,24 @@ private slots:
             for (const char* ext : {"png", "svg", "pdf", "csv"})
                 verifyExport(chart, dir.filePath(QStringLiteral("chart%1.%2").arg(n++).arg(ext)));
 
+        // Hovering a cell of the detail map tints that cell: the band is drawn over the map
+        // (it was under it, and only a thin edge showed).
+        attention->selectHead(1, 0);
+        lab.tabs()->setCurrentWidget(attention);
+        QCoreApplication::processEvents();
+        QCustomPlot* plot = attention->detail()->plot();
+        plot->replot(QCustomPlot::rpImmediateRefresh);
+        const QPoint cell(int(plot->xAxis->coordToPixel(3)), int(plot->yAxis->coordToPixel(5)));
+        const QImage before = plot->toPixmap().toImage();
+        QMouseEvent move(QEvent::MouseMove, QPointF(cell), plot->mapToGlobal(QPointF(cell)),
+                         Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(plot, &move);
+        QVERIFY2(attention->hoverText().startsWith("query 5"), qPrintable(attention->hoverText()));
+        plot->replot(QCustomPlot::rpImmediateRefresh);
+        const QImage after = plot->toPixmap().toImage();
+        QVERIFY2(before.pixelColor(cell) != after.pixelColor(cell),
+                 qPrintable(before.pixelColor(cell).name()));
+
         // For the README: LLMLAB_SCREENSHOT=path saves the attention tab.
         if (const QByteArray shot = qgetenv("LLMLAB_SCREENSHOT"); !shot.isEmpty()) {
             attention->selectHead(1, 0);
@@ -295,6 +316,26 @@ private slots:
         const QString text = QString::fromStdString(lab.tokenizer()->decode(g.ids, {true, false}));
         QCOMPARE(g.text, text);
         QCOMPARE(lab.generationView()->generatedText(), text);
+        // Each token's tooltip names its text and id; a legend under the text keys the colours
+        // (red for unlikely at p = 0, green for likely at p = 1).
+        const QString tip = lab.generationView()->tokenToolTip(0);
+        QVERIFY2(tip.startsWith('"') && tip.contains(QString("id %1").arg(g.ids[0])),
+                 qPrintable(tip));
+        QString piece = tip.mid(1, tip.indexOf(QStringLiteral("\"  generated token 1")) - 1);
+        piece.replace(QChar(0x2423), QLatin1Char(' ')).replace(QStringLiteral("\\n"), "\n");
+        QVERIFY2(!piece.isEmpty() && text.startsWith(piece), qPrintable(tip));
+        auto* legend = lab.findChild<views::ProbabilityLegend*>("probabilityLegend");
+        QVERIFY(legend);
+        lab.resize(1280, 720);
+        lab.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&lab));
+        QVERIFY(legend->isVisible() && legend->height() >= legend->minimumSizeHint().height());
+        const QImage key = legend->grab().toImage();
+        const QRect bar = legend->barRect();
+        const QColor low = key.pixelColor(bar.left() + 1, bar.center().y());
+        const QColor high = key.pixelColor(bar.right() - 1, bar.center().y());
+        QVERIFY2(low.hueF() < 0.03 && std::abs(high.hueF() - 0.33) < 0.03,
+                 qPrintable(low.name() + " " + high.name()));
     }
 
     void longPromptStaysBounded() {

@@ -60,13 +60,19 @@ PromptLab::PromptLab(JobRunner* runner, QWidget* parent) : QWidget(parent), m_ru
     m_lensTable->horizontalHeader()->setDefaultSectionSize(64);
     m_lensTable->verticalHeader()->setDefaultSectionSize(36);
     m_generation = new views::GenerationView;
+    // The text and, under it, the key to its colours.
+    m_generationPane = new QWidget;
+    auto* generationLayout = new QVBoxLayout(m_generationPane);
+    generationLayout->setContentsMargins(0, 0, 0, 0);
+    generationLayout->addWidget(m_generation, 1);
+    generationLayout->addWidget(new views::ProbabilityLegend(m_generationPane));
     m_positional = new views::PositionalView;
 
     m_tabs = new QTabWidget;
     m_tabs->addTab(m_attention, tr("Attention"));
     m_tabs->addTab(m_next, tr("Next token"));
     m_tabs->addTab(m_lensTable, tr("Logit lens"));
-    m_tabs->addTab(m_generation, tr("Generation"));
+    m_tabs->addTab(m_generationPane, tr("Generation"));
     m_tabs->addTab(m_positional, tr("Positions"));
     // One visible Export button for whatever the current tab shows.
     m_export = new QPushButton(tr("Export…"));
@@ -303,7 +309,7 @@ void PromptLab::generateText() {
     const std::vector<std::int32_t> ids =
         promptTokens(*m_tokenizer, r.text, r.chat, r.plainSpecial);
     m_generation->start(QString::fromStdString(m_tokenizer->decode(ids, {false, true})));
-    m_tabs->setCurrentWidget(m_generation);
+    m_tabs->setCurrentWidget(m_generationPane);
     setMessage(tr("Generating…"));
     m_generateJob = m_runner->submit(kGenerateKind, tr("Generating"), makeGenerateJob(r, m_sink));
 }

@@ -125,6 +125,7 @@ private:
     views::LogitLensModel* m_lensModel = nullptr;
     QTableView* m_lensTable = nullptr;
     views::GenerationView* m_generation = nullptr;
+    QWidget* m_generationPane = nullptr;
     views::PositionalView* m_positional = nullptr;
     PromptRunSnapshot m_lastRun;
     GenerationSnapshot m_lastGeneration;

@@ -46,10 +46,16 @@ AttentionView::AttentionView(QWidget* parent) : QWidget(parent) {
     m_detail->plot()->xAxis->setTickLabelRotation(60);
     m_detail->plot()->setMouseTracking(true);
     m_detail->setEmptyText(tr("Run a prompt, then pick a head in the grid"));
-    // Translucent bands for the hovered query row and key column; moved, never rebuilt.
-    m_rowBand = new QCPItemRect(m_detail->plot());
-    m_columnBand = new QCPItemRect(m_detail->plot());
+    // Translucent bands for the hovered query row and key column; moved, never rebuilt. They
+    // live on a layer above the map: on the map's own layer the colour map, made later, was
+    // drawn over them and only their edge outside the cells showed.
+    QCustomPlot* detailPlot = m_detail->plot();
+    detailPlot->addLayer(QStringLiteral("hover"), detailPlot->layer(QStringLiteral("main")),
+                         QCustomPlot::limAbove);
+    m_rowBand = new QCPItemRect(detailPlot);
+    m_columnBand = new QCPItemRect(detailPlot);
     for (QCPItemRect* band : {m_rowBand, m_columnBand}) {
+        band->setLayer(QStringLiteral("hover"));
         band->setPen(QPen(QColor(0, 200, 255, 200)));
         band->setBrush(QColor(0, 200, 255, 40));
         band->setVisible(false);

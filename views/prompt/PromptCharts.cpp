@@ -2,6 +2,7 @@
 
 #include "HeatColor.h"
 
+#include <QPainter>
 #include <QTextCursor>
 
 #include <qcustomplot.h>
@@ -54,6 +55,7 @@ GenerationView::GenerationView(QWidget* parent) : QTextEdit(parent) {
 void GenerationView::start(const QString& promptText) {
     clear();
     m_generated.clear();
+    m_tips.clear();
     m_count = 0;
     QTextCursor c(document());
     QTextCharFormat plain;
@@ -67,15 +69,76 @@ void GenerationView::appendToken(int id, const QString& text, double logProb) {
     QTextCharFormat f;
     f.setBackground(probabilityColor(std::exp(logProb)));
     f.setForeground(Qt::black);
-    // QTextEdit shows a character format's tooltip on hover.
-    f.setToolTip(tr("id %1\nlog p = %2 (p = %3)")
-                     .arg(id)
-                     .arg(logProb, 0, 'f', 3)
-                     .arg(std::exp(logProb), 0, 'f', 3));
+    // QTextEdit shows a character format's tooltip on hover. The piece is shown with its
+    // spaces and newlines made visible, so a tooltip over a space still says what it is.
+    QString shown = text;
+    shown.replace(QLatin1Char('\n'), QStringLiteral("\\n")).replace(QLatin1Char(' '), QChar(0x2423));
+    const QString tip = tr("\"%1\"  generated token %2, id %3\nlog p = %4 (p = %5)")
+                            .arg(shown)
+                            .arg(m_count + 1)
+                            .arg(id)
+                            .arg(logProb, 0, 'f', 3)
+                            .arg(std::exp(logProb), 0, 'f', 3);
+    f.setToolTip(tip);
+    m_tips.push_back(tip);
     c.insertText(text, f);
     m_generated += text;
     ++m_count;
     moveCursor(QTextCursor::End); // follow the stream
+}
+
+QString GenerationView::tokenToolTip(int i) const {
+    return i >= 0 && std::size_t(i) < m_tips.size() ? m_tips[std::size_t(i)] : QString();
+}
+
+ProbabilityLegend::ProbabilityLegend(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("probabilityLegend"));
+    setToolTip(tr("Background of each generated token: the probability the model gave it"));
+}
+
+QColor ProbabilityLegend::colorAt(double p) {
+    return probabilityColor(p);
+}
+
+QSize ProbabilityLegend::sizeHint() const {
+    return {360, fontMetrics().height() * 2 + 14};
+}
+
+QSize ProbabilityLegend::minimumSizeHint() const {
+    return {220, fontMetrics().height() * 2 + 14};
+}
+
+QRect ProbabilityLegend::barRect() const {
+    const QFontMetrics fm = fontMetrics();
+    const int left = fm.horizontalAdvance(tr("token p:")) + 8;
+    const int right = width() - fm.horizontalAdvance(QStringLiteral("0.00")) / 2 - 4;
+    return QRect(left, 3, std::max(2, right - left), fm.height());
+}
+
+void ProbabilityLegend::paintEvent(QPaintEvent*) {
+    QPainter painter(this);
+    const QFontMetrics fm = fontMetrics();
+    const QRect bar = barRect();
+    const int left = bar.left(), barTop = bar.top(), barHeight = bar.height();
+    painter.setPen(palette().color(QPalette::WindowText));
+    painter.drawText(QRect(0, barTop, left, barHeight), Qt::AlignVCenter | Qt::AlignLeft,
+                     tr("token p:"));
+    const int span = bar.width();
+    for (int x = 0; x < span; ++x)
+        painter.fillRect(left + x, barTop, 1, barHeight, colorAt(double(x) / double(span - 1)));
+    painter.setPen(palette().color(QPalette::Mid));
+    painter.drawRect(left, barTop, span - 1, barHeight - 1);
+    painter.setPen(palette().color(QPalette::WindowText));
+    // Ticks in p, with log p beside them (the tooltips speak in log p).
+    const double ticks[] = {0.01, 0.25, 0.5, 0.75, 1.0};
+    for (double p : ticks) {
+        const int x = left + int(std::lround(p * double(span - 1)));
+        const QString label = QStringLiteral("%1 (%2)").arg(p, 0, 'g', 2).arg(std::log(p), 0, 'f', 1);
+        const int w = fm.horizontalAdvance(label);
+        const int at = std::clamp(x - w / 2, left, width() - w);
+        painter.drawLine(x, barTop + barHeight, x, barTop + barHeight + 3);
+        painter.drawText(at, barTop + barHeight + 4 + fm.ascent(), label);
+    }
 }
 
 } // namespace llmlab::views

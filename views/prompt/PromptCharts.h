@@ -34,7 +34,7 @@ private:
 };
 
 /// Streamed generated text: each token's background by its probability (green likely, red
-/// unlikely), tooltip with id and log-probability.
+/// unlikely), tooltip with the token's text, position, id and log-probability.
 class GenerationView : public QTextEdit {
     Q_OBJECT
 public:
@@ -45,10 +45,30 @@ public:
     /// The generated part only, as streamed.
     QString generatedText() const { return m_generated; }
     int tokenCount() const { return m_count; }
+    /// The tooltip of generated token `i` (0-based), as shown on hover.
+    QString tokenToolTip(int i) const;
 
 private:
     QString m_generated;
     int m_count = 0;
+    std::vector<QString> m_tips;
+};
+
+/// The key to GenerationView's colours: a bar from p = 0 (red) to p = 1 (green) with ticks
+/// in p and log p.
+class ProbabilityLegend : public QWidget {
+    Q_OBJECT
+public:
+    explicit ProbabilityLegend(QWidget* parent = nullptr);
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+    /// The colour drawn for probability p (that of a token generated with p).
+    static QColor colorAt(double p);
+    /// Where the colour bar is drawn: p = 0 at its left edge, p = 1 at its right.
+    QRect barRect() const;
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
 };
 
 } // namespace llmlab::views
