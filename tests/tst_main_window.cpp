@@ -18,6 +18,8 @@
 #include <QPushButton>
 #include <QStatusBar>
 #include <QSvgRenderer>
+#include <QStyle>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QThread>
@@ -53,6 +55,7 @@ JobFn returnValue(int value) {
 }
 
 constexpr int kTimeout = 60000; // ms; lavapipe under validation layers is slow
+constexpr int kMinChartHeight = 150; // px: below this a chart shows little but its legend
 
 } // namespace
 
@@ -102,6 +105,81 @@ private slots:
         QVERIFY2(
             min.width() <= 1366 && min.height() <= 720,
             qPrintable(QString("minimum %1x%2:%3").arg(min.width()).arg(min.height()).arg(detail)));
+    }
+
+    // Every lab at 1280x720 (a laptop), with a model open: no chart is squeezed below a useful
+    // height (panes scroll instead) and no button or check box shows a cut label ("Cance").
+    void everyLabAtLaptopSize() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        m_window->openModel(QString::fromStdString(path));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->modelBrowser()->snapshot().path.isEmpty(), kTimeout);
+        m_window->resize(1600, 1000);
+        QCoreApplication::processEvents();
+        auto dockSizes = [&] {
+            QMap<QString, QSize> sizes;
+            for (QDockWidget* d : m_window->findChildren<QDockWidget*>())
+                if (d->isVisible()) sizes.insert(d->objectName(), d->size());
+            return sizes;
+        };
+        auto describe = [](const QMap<QString, QSize>& sizes) {
+            QStringList s;
+            for (auto it = sizes.cbegin(); it != sizes.cend(); ++it)
+                s << QString("%1 %2x%3").arg(it.key()).arg(it.value().width()).arg(it.value().height());
+            return s.join(", ");
+        };
+        const QMap<QString, QSize> large = dockSizes();
+        m_window->resize(1280, 720);
+        QCoreApplication::processEvents();
+        auto* tabs = m_window->findChild<QTabWidget*>(QStringLiteral("centreTabs"));
+        QVERIFY(tabs);
+        QStringList problems;
+        auto check = [&](const QString& where) {
+            for (views::ChartView* chart : m_window->findChildren<views::ChartView*>())
+                if (chart->isVisible() && chart->height() < kMinChartHeight)
+                    problems << QString("%1: chart '%2' is %3 px tall")
+                                    .arg(where, chart->title())
+                                    .arg(chart->height());
+            for (QAbstractButton* b : m_window->findChildren<QAbstractButton*>()) {
+                if (!b->isVisible() || b->text().isEmpty()) continue;
+                if (qobject_cast<QTabBar*>(b->parentWidget())) continue; // scroll arrows
+                QString text = b->text();
+                text.remove(QLatin1Char('&'));
+                // At its size hint a button shows its label whole; a push button's hint has a
+                // minimum width, so the label plus a little padding is enough for it.
+                int need = b->sizeHint().width();
+                if (qobject_cast<QPushButton*>(b))
+                    need = std::min(need, b->fontMetrics().horizontalAdvance(text) + 8 +
+                                              (b->icon().isNull() ? 0 : b->iconSize().width()));
+                if (b->width() < need)
+                    problems << QString("%1: '%2' is %3 px wide, its label needs %4")
+                                    .arg(where, text)
+                                    .arg(b->width())
+                                    .arg(need);
+            }
+        };
+        for (int i = 0; i < tabs->count(); ++i) {
+            tabs->setCurrentIndex(i);
+            QCoreApplication::processEvents();
+            check(tabs->tabText(i));
+        }
+        // Back to the large window: the docks come back to the sizes they had.
+        m_window->resize(1600, 1000);
+        // (Within a few pixels: the splitter between stacked docks rounds its share.)
+        QMap<QString, QSize> back;
+        auto cameBack = [&] {
+            QCoreApplication::processEvents();
+            back = dockSizes();
+            bool same = back.keys() == large.keys();
+            for (auto it = large.cbegin(); same && it != large.cend(); ++it)
+                same = std::abs(back[it.key()].width() - it.value().width()) <= 16 &&
+                       std::abs(back[it.key()].height() - it.value().height()) <= 16;
+            return same;
+        };
+        bool same = false;
+        for (int i = 0; i < 20 && !(same = cameBack()); ++i) QTest::qWait(50);
+        if (!same) problems << "docks " + describe(large) + " came back as " + describe(back);
+        for (const QString& p : problems) qWarning("%s", qPrintable(p));
+        QVERIFY2(problems.isEmpty(), qPrintable(QString::number(problems.size()) + " problems"));
     }
 
     void init() {

@@ -26,7 +26,11 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QMouseEvent>
 #include <QPushButton>
+#include <QResizeEvent>
+#include <QShowEvent>
+#include <QTimer>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -362,6 +366,45 @@ void MainWindow::jobEnded(quint64 id, const QString& kind, const QString& how) {
 void MainWindow::log(const QString& line) {
     m_log->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) +
                            line);
+}
+
+void MainWindow::rememberDockSizes() {
+    // QMainWindow's own record of its docks (areas, tabs, sizes): put back whole, it gives
+    // every dock its size at least as exactly as resizeDocks, tabified ones included.
+    m_dockState = saveState();
+    m_dockSizesAt = size();
+}
+
+void MainWindow::restoreDockSizes() {
+    if (!m_dockState.isEmpty()) restoreState(m_dockState);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (!m_dockSizesAt.isValid()) // once laid out
+        QTimer::singleShot(0, this, [this] {
+            if (!m_dockSizesAt.isValid()) rememberDockSizes();
+        });
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event) {
+    QMainWindow::resizeEvent(event);
+    if (!m_dockSizesAt.isValid() || !isVisible()) return;
+    const QSize now = event->size();
+    if (now.width() >= m_dockSizesAt.width() && now.height() >= m_dockSizesAt.height()) {
+        // At least as large as when they were set: the docks get their sizes back (once the
+        // layout has taken the new size, or it overrides them), and the sizes now belong to
+        // this larger window.
+        m_dockSizesAt = now;
+        QTimer::singleShot(0, this, [this] { restoreDockSizes(); });
+    }
+}
+
+void MainWindow::mouseReleaseEvent(QMouseEvent* event) {
+    // The end of a drag of a dock separator (the main window's own mouse events): what the
+    // user set is what a larger window comes back to.
+    QMainWindow::mouseReleaseEvent(event);
+    rememberDockSizes();
 }
 
 } // namespace llmlab::gui

@@ -75,7 +75,20 @@ signals:
     void backendChanged(const BackendStatus& status);
     void devicesListed();
 
+public slots:
+    /// Remembers the docks' sizes as they are now, in a window this large: a smaller window
+    /// squeezes them, and growing back to this size puts them back (Qt would give the room to
+    /// the centre instead). Called when the window is first shown, when a dock separator is
+    /// dragged, and after a pane sizes its dock (ModelBrowser, for the first model).
+    void rememberDockSizes();
+
+protected:
+    void showEvent(QShowEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+
 private:
+    void restoreDockSizes();
     void createActions();
     void fillRecentMenu();
     void createDocks();
@@ -108,6 +121,8 @@ private:
     bool m_devicesKnown = false;
     QString m_currentJobTitle;
     QHash<quint64, QString> m_jobTitles; // started jobs, for the log
+    QSize m_dockSizesAt;                 // the window size the remembered dock sizes belong to
+    QByteArray m_dockState;              // saveState() then
     PromptLab* m_promptLab = nullptr;
     LandscapeLab* m_landscapeLab = nullptr;
     CompareLab* m_compareLab = nullptr;

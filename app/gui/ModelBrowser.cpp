@@ -62,7 +62,11 @@ void ModelBrowser::createDocks(QMainWindow* window) {
     summaryScroll->setWidgetResizable(true);
     m_treeDock = dock(tr("Layers"), QStringLiteral("layerTreeDock"), m_tree);
     m_summaryDock = dock(tr("Model summary"), QStringLiteral("modelSummaryDock"), summaryScroll);
-    m_shareDock = dock(tr("Parameter share"), QStringLiteral("paramShareDock"), m_share);
+    auto* shareScroll = new QScrollArea(window);
+    shareScroll->setWidget(m_share);
+    shareScroll->setWidgetResizable(true);
+    shareScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_shareDock = dock(tr("Parameter share"), QStringLiteral("paramShareDock"), shareScroll);
     m_inspector->setObjectName(QStringLiteral("tensorInspector"));
     // Tree and summary on the left (what is there); the inspector is a tab of the window's
     // centre (MainWindow puts it there), where there is room for a heatmap: as a dock under
@@ -134,6 +138,8 @@ void ModelBrowser::jobFinished(quint64 id, const QString& kind, const QVariant& 
                                               std::max(300, m_window->width() * 45 / 100));
                 m_window->resizeDocks({m_treeDock}, {wanted}, Qt::Horizontal);
                 m_window->resizeDocks({m_treeDock, m_summaryDock}, {520, 480}, Qt::Vertical);
+                // The window (MainWindow) comes back to these sizes after being made smaller.
+                QMetaObject::invokeMethod(m_window, "rememberDockSizes");
             });
         }
         m_window->setWindowTitle(tr("%1 — llmlab").arg(m_snapshot.displayName));

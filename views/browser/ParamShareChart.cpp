@@ -30,7 +30,8 @@ ParamShareChart::ParamShareChart(QWidget* parent)
     layout->addWidget(m_perLayer, 1);
     m_totals->setExportBaseName(QStringLiteral("param_share_totals"));
     m_perLayer->setExportBaseName(QStringLiteral("param_share_per_layer"));
-    for (ChartView* chart : {m_totals, m_perLayer}) chart->setMinimumSize(160, 120);
+    // Tall enough to read; in a short window the dock scrolls (ModelBrowser wraps it).
+    for (ChartView* chart : {m_totals, m_perLayer}) chart->setMinimumSize(160, 170);
     clear();
 }
 

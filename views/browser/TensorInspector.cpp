@@ -38,7 +38,8 @@ TensorInspector::TensorInspector(QWidget* parent)
     m_stats->setMinimumWidth(150);
     // The inspector shares the window with other panes: let the charts shrink rather than
     // push the window past the screen.
-    for (ChartView* chart : {m_histogram, m_rowNorms}) chart->setMinimumSize(120, 120);
+    // Tall enough to read at 1280x720; the splitter gives the heatmap the rest.
+    for (ChartView* chart : {m_histogram, m_rowNorms}) chart->setMinimumSize(120, 150);
     m_histogram->setAxisLabels(tr("value"), tr("count"));
     m_histogram->setExportBaseName(QStringLiteral("histogram"));
     m_rowNorms->setAxisLabels(tr("row"), tr("L2 norm"));
