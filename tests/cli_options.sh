@@ -15,7 +15,8 @@ expect() { # expect "what it should say" command args...
         fail=1
     fi
 }
-for command in devices check bench train tokenize run inspect models landscape landscape-merge; do
+for command in devices check bench train tokenize run inspect models landscape landscape-merge \
+    sweep cost; do
     expect "unknown option '--bogus-flag'" "$command" --bogus-flag 3
 done
 # A value of the wrong kind, a missing value, a flag given a value, one command each.
@@ -31,6 +32,7 @@ expect "--bins takes a whole number" inspect model.gguf --bins x
 expect "--reps takes a whole number" bench ops --reps x
 expect "unexpected argument 'extra'" models extra
 expect "unknown option '-q'" tokenize model.gguf -q
+expect "--lora-rank takes a whole number" cost 7B --lora-rank big
 # The same options, well formed, get past the check (to the command's own errors, exit 1).
 "$cli" train --steps 5 --lr 0.01 --p 7 --d-model 8 --heads 2 --d-mlp 8 --out "$(mktemp -d)/r" \
     >/dev/null 2>&1 || { echo "FAIL: a good train command was refused" >&2; fail=1; }

@@ -77,3 +77,5 @@ set_tests_properties(sweep_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEO
 if(LLMLAB_CLI_HAS_MPI)
     set_property(TEST sweep_cli APPEND PROPERTY ENVIRONMENT "LLMLAB_EXPECT_MPI=1")
 endif()
+# The cost calculator: typical sizes, the course's VRAM table, a real model by hand.
+llmlab_add_test(tst_cost SOURCES tst_cost.cpp)

@@ -10,6 +10,7 @@
 #include "GrokkingCharts.h"
 #include "InterpolationChart.h"
 #include "JobRunner.h"
+#include "LayoutChecks.h"
 #include "ModelSnapshot.h"
 #include "ParamShareChart.h"
 #include "PositionalView.h"
@@ -36,59 +37,16 @@ namespace {
 
 // What every chart must satisfy once laid out at `size`.
 void checkLayout(ChartView* chart, const QString& what) {
-    QCustomPlot* plot = chart->plot();
-    plot->replot();
-    plot->replot(); // the rules read the previous layout's sizes: the second pass is what shows
     // LLMLAB_LAYOUT_SHOTS=DIR keeps a picture of every chart checked, to look at by eye.
+    const QStringList problems = test::chartLayoutProblems(chart, what);
     if (const QString shots = qEnvironmentVariable("LLMLAB_LAYOUT_SHOTS"); !shots.isEmpty()) {
         static int n = 0;
-        plot->grab().save(QStringLiteral("%1/%2-%3.png")
-                              .arg(shots)
-                              .arg(n++, 3, 10, QLatin1Char('0'))
-                              .arg(what.left(12)));
+        chart->plot()->grab().save(QStringLiteral("%1/%2-%3.png")
+                                       .arg(shots)
+                                       .arg(n++, 3, 10, QLatin1Char('0'))
+                                       .arg(what.left(12)));
     }
-    const QRect area = plot->axisRect()->rect();
-    const QString where = what + QStringLiteral(" (") + chart->title() + QStringLiteral(")");
-    if (plot->legend->visible()) {
-        QVERIFY2(!plot->legend->outerRect().intersects(area),
-                 qPrintable(where + QStringLiteral(": the legend covers the plot")));
-        // (2 pixels of slack: QCustomPlot's layout rounds each row to whole pixels.)
-        QVERIFY2(plot->rect().adjusted(0, 0, 0, 2).contains(plot->legend->outerRect()),
-                 qPrintable(where + QStringLiteral(": the legend is cut (%1x%2 at %3,%4 in %5x%6)")
-                                        .arg(plot->legend->outerRect().width())
-                                        .arg(plot->legend->outerRect().height())
-                                        .arg(plot->legend->outerRect().x())
-                                        .arg(plot->legend->outerRect().y())
-                                        .arg(plot->width())
-                                        .arg(plot->height())));
-    }
-    for (QCPAxis* axis : plot->axisRect()->axes()) {
-        const QVector<QRect> rects = views::tickLabelRects(*axis);
-        for (int i = 1; i < rects.size(); ++i)
-            QVERIFY2(!rects[i].intersects(rects[i - 1]),
-                     qPrintable(where + QStringLiteral(": tick labels '%1' and '%2' overlap")
-                                            .arg(axis->tickVectorLabels().value(i - 1),
-                                                 axis->tickVectorLabels().value(i))));
-    }
-    for (int i = 0; i < plot->itemCount(); ++i) {
-        auto* text = qobject_cast<QCPItemText*>(plot->item(i));
-        if (!text || !text->visible()) continue;
-        const QPointF anchor = text->position->pixelPosition();
-        if (!area.contains(anchor.toPoint())) continue; // its point is off the visible range
-        const QRect r = views::textItemRect(*text).adjusted(1, 1, -1, -1);
-        QVERIFY2(area.contains(r),
-                 qPrintable(where + QStringLiteral(": the label '%1' leaves the plot (%2,%3 %4x%5 "
-                                                   "outside %6,%7 %8x%9)")
-                                        .arg(text->text())
-                                        .arg(r.x())
-                                        .arg(r.y())
-                                        .arg(r.width())
-                                        .arg(r.height())
-                                        .arg(area.x())
-                                        .arg(area.y())
-                                        .arg(area.width())
-                                        .arg(area.height())));
-    }
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QStringLiteral("; "))));
 }
 
 void atSizes(QWidget* widget, const std::function<void()>& check,

@@ -3,6 +3,7 @@
 #include "BackendCheckPane.h"
 #include "ChartView.h"
 #include "DevicesDialog.h"
+#include "LayoutChecks.h"
 #include "MainWindow.h"
 #include "ModelBrowser.h"
 #include "OpCheckModel.h"
@@ -55,7 +56,6 @@ JobFn returnValue(int value) {
 }
 
 constexpr int kTimeout = 60000; // ms; lavapipe under validation layers is slow
-constexpr int kMinChartHeight = 150; // px: below this a chart shows little but its legend
 
 } // namespace
 
@@ -133,30 +133,7 @@ private slots:
         auto* tabs = m_window->findChild<QTabWidget*>(QStringLiteral("centreTabs"));
         QVERIFY(tabs);
         QStringList problems;
-        auto check = [&](const QString& where) {
-            for (views::ChartView* chart : m_window->findChildren<views::ChartView*>())
-                if (chart->isVisible() && chart->height() < kMinChartHeight)
-                    problems << QString("%1: chart '%2' is %3 px tall")
-                                    .arg(where, chart->title())
-                                    .arg(chart->height());
-            for (QAbstractButton* b : m_window->findChildren<QAbstractButton*>()) {
-                if (!b->isVisible() || b->text().isEmpty()) continue;
-                if (qobject_cast<QTabBar*>(b->parentWidget())) continue; // scroll arrows
-                QString text = b->text();
-                text.remove(QLatin1Char('&'));
-                // At its size hint a button shows its label whole; a push button's hint has a
-                // minimum width, so the label plus a little padding is enough for it.
-                int need = b->sizeHint().width();
-                if (qobject_cast<QPushButton*>(b))
-                    need = std::min(need, b->fontMetrics().horizontalAdvance(text) + 8 +
-                                              (b->icon().isNull() ? 0 : b->iconSize().width()));
-                if (b->width() < need)
-                    problems << QString("%1: '%2' is %3 px wide, its label needs %4")
-                                    .arg(where, text)
-                                    .arg(b->width())
-                                    .arg(need);
-            }
-        };
+        auto check = [&](const QString& where) { problems << test::squeezedWidgets(m_window.get(), where); };
         for (int i = 0; i < tabs->count(); ++i) {
             tabs->setCurrentIndex(i);
             QCoreApplication::processEvents();

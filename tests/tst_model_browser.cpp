@@ -11,6 +11,7 @@
 #include "ModelSummary.h"
 #include "OpenModelDialog.h"
 #include "ParamShareChart.h"
+#include "cost/CostView.h"
 #include "TensorInspector.h"
 #include "TestSupport.h"
 #include "analysis/TensorStats.h"
@@ -260,6 +261,37 @@ private slots:
                  qPrintable(answerOf(rows, QStringLiteral("Positions"))));
         QVERIFY(answerOf(rows, QStringLiteral("Parameters")).contains(QStringLiteral("292,800")));
         QVERIFY(answerOf(rows, QStringLiteral("Bytes per dtype")).contains(QStringLiteral("F32")));
+    }
+
+    // The Memory and FLOPs pane follows the opened model and its own settings; a LoRA pattern
+    // that is not a regular expression says so and keeps the last figures.
+    void costPaneFollowsTheModel() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        startWindow();
+        openAndWait(path);
+        views::CostView* cost = browser()->costView();
+        QVERIFY(cost);
+        QCOMPARE(cost->report().params, std::int64_t(292800));
+        QCOMPARE(cost->report().weights.front().bytes, 4.0 * 292800);
+        const std::int64_t rank16 = cost->report().loraParams;
+        cost->loraRankBox()->setValue(8);
+        QCOMPARE(cost->report().loraParams * 2, rank16);
+        const double kv = cost->report().kvCacheBytes;
+        cost->contextBox()->setValue(cost->contextBox()->value() * 2);
+        QCOMPARE(cost->report().kvCacheBytes, 2 * kv);
+        cost->targetsEdit()->setText(QStringLiteral("attn_(q"));
+        emit cost->targetsEdit()->editingFinished();
+        QCOMPARE(cost->report().loraParams * 2, rank16); // kept
+        QVERIFY(cost->text().contains(QStringLiteral("KV cache")));
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY2(cost->exportCsv(dir.filePath("cost.csv"), &error), qPrintable(error));
+        QFile csv(dir.filePath("cost.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QByteArray text = csv.readAll();
+        QVERIFY(text.startsWith("section,what,value,exact,how"));
+        QVERIFY(text.contains("QLoRA 4"));
+        QVERIFY(text.count('\n') > 20);
     }
 
     void selectingATensorFillsTheInspector() {

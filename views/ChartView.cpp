@@ -4,7 +4,10 @@
 #include "ChartLayout.h"
 #include "ExportDialog.h"
 
+#include <algorithm>
+
 #include <QAction>
+#include <QStringList>
 #include <QMenu>
 #include <QMessageBox>
 #include <QVBoxLayout>
@@ -53,7 +56,10 @@ ChartView::ChartView(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(
     // Every chart: the legend under the plot (never over data), ticks thinned to fit their
     // labels, text markers kept inside the plot.
     setLegendBelow(true);
-    connect(m_plot, &QCustomPlot::beforeReplot, this, [this] { fitChartToSpace(*m_plot); });
+    connect(m_plot, &QCustomPlot::beforeReplot, this, [this] {
+        wrapTitle();
+        fitChartToSpace(*m_plot);
+    });
     setEmptyText(tr("No data yet"));
 }
 
@@ -123,11 +129,39 @@ void ChartView::setTitle(const QString& title) {
         element = new QCPTextElement(m_plot, title, QFont(font().family(), 11, QFont::Bold));
         m_plot->plotLayout()->addElement(0, 0, element);
     }
+    m_title = title;
     element->setText(title);
+    wrapTitle();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void ChartView::wrapTitle() {
+    // A title longer than the chart breaks between words onto more lines instead of being cut
+    // at both ends ("ntion, layer 2 hea"); a word longer than the width is elided.
+    if (m_title.isEmpty() || m_plot->plotLayout()->rowCount() < 2) return;
+    auto* element = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0));
+    if (!element) return;
+    const QFontMetrics fm(element->font());
+    const int width = std::max(40, m_plot->width() - 8);
+    QStringList lines;
+    QString line;
+    for (const QString& word : m_title.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        const QString tried = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+        if (fm.horizontalAdvance(tried) <= width || line.isEmpty()) {
+            line = tried;
+        } else {
+            lines << line;
+            line = word;
+        }
+    }
+    if (!line.isEmpty()) lines << line;
+    for (QString& l : lines) l = fm.elidedText(l, Qt::ElideRight, width);
+    const QString text = lines.join(QLatin1Char('\n'));
+    if (element->text() != text) element->setText(text);
+}
+
 QString ChartView::title() const {
+    if (!m_title.isEmpty()) return m_title;
     if (m_plot->plotLayout()->rowCount() > 1) {
         if (auto* element = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0)))
             return element->text();

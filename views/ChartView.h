@@ -110,6 +110,8 @@ private:
     double m_colorLo = 0, m_colorHi = 0; // a fixed colour range when lo < hi
     bool m_legendBelow = false;
     QString m_emptyText;
+    QString m_title; // as set; drawn wrapped to the plot's width
+    void wrapTitle();
     QCPItemText* m_emptyItem = nullptr;
     int m_lastDpi = 150;
     QSize m_lastSize; // chosen in the export dialog, kept for the next export of this chart

@@ -21,6 +21,7 @@ int models(const Args& args);
 int landscape(const Args& args);
 int landscapeMerge(const Args& args);
 int sweep(const Args& args);
+int cost(const Args& args);
 /// `bench landscape`: grid points per second of the toy model.
 int benchLandscape(const Args& args);
 

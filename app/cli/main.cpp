@@ -63,8 +63,17 @@ commands:
                                over cores, MPI ranks (mpirun -n N ... --mpi) or a Slurm job
                                array (--emit-slurm); then the fits: L(C), L(N), IsoFLOP,
                                N_opt(C), Chinchilla; the grokking phases; the double-descent
-                               peak. Presets: scaling-quick, grokking-phases,
+                               peak. Presets: scaling-quick, scaling-bpe, grokking-phases,
                                double-descent-features, double-descent-width
+  cost MODEL|7B|13B|30B|70B|110B|8x7B|8x22B [--context N] [--batch N]
+        [--kv-type F32|F16|BF16|Q8_0|Q4_0] [--train-seq N] [--train-batch N]
+        [--no-checkpointing] [--lora-rank N] [--targets REGEX] [--measure] [--json]
+  cost --table [--lora-rank N] [--train-seq N] [--json]
+                               what a model costs from its real tensors: weights at each
+                               storage type, the KV cache by context, a training step's
+                               memory (full AMP, full 16-bit, LoRA, QLoRA 8/4/2), FLOPs a
+                               token; --table: the course's VRAM table beside ours;
+                               --measure: the resident memory of a run beside the prediction
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]
@@ -143,7 +152,7 @@ int main(int argc, char** argv) {
         {"tokenize", tokenize},   {"run", run},
         {"inspect", inspect},     {"models", models},
         {"landscape", landscape}, {"landscape-merge", landscapeMerge},
-        {"sweep", sweep}};
+        {"sweep", sweep},         {"cost", cost}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
         return 0;

@@ -6,6 +6,7 @@
 #include "ModelBrowserJobs.h"
 #include "ModelSummary.h"
 #include "ParamShareChart.h"
+#include "cost/CostView.h"
 #include "TensorInspector.h"
 
 #include <QDockWidget>
@@ -61,7 +62,7 @@ void ModelBrowser::createDocks(QMainWindow* window) {
     summaryScroll->setWidget(m_summary);
     summaryScroll->setWidgetResizable(true);
     m_treeDock = dock(tr("Layers"), QStringLiteral("layerTreeDock"), m_tree);
-    m_summaryDock = dock(tr("Model summary"), QStringLiteral("modelSummaryDock"), summaryScroll);
+    m_summaryDock = dock(tr("Summary"), QStringLiteral("modelSummaryDock"), summaryScroll);
     auto* shareScroll = new QScrollArea(window);
     shareScroll->setWidget(m_share);
     shareScroll->setWidgetResizable(true);
@@ -74,13 +75,19 @@ void ModelBrowser::createDocks(QMainWindow* window) {
     window->addDockWidget(Qt::LeftDockWidgetArea, m_treeDock);
     window->addDockWidget(Qt::LeftDockWidgetArea, m_summaryDock);
     window->tabifyDockWidget(m_summaryDock, m_shareDock);
+    m_cost = new views::CostView(window);
+    auto* costScroll = new QScrollArea(window);
+    costScroll->setWidget(m_cost);
+    costScroll->setWidgetResizable(true);
+    m_costDock = dock(tr("Cost"), QStringLiteral("costDock"), costScroll);
+    window->tabifyDockWidget(m_summaryDock, m_costDock);
     m_summaryDock->raise();
     // The tree is a tall view: give the left column the window's full height.
     window->setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
 }
 
 QList<QDockWidget*> ModelBrowser::docks() const {
-    return {m_treeDock, m_summaryDock, m_shareDock};
+    return {m_treeDock, m_summaryDock, m_shareDock, m_costDock};
 }
 
 void ModelBrowser::openModel(const QString& path) {
@@ -128,6 +135,7 @@ void ModelBrowser::jobFinished(quint64 id, const QString& kind, const QVariant& 
         m_tree->setModel(m_snapshot);
         m_summary->setModel(m_snapshot);
         m_share->setModel(m_snapshot);
+        m_cost->setModel(m_snapshot);
         m_treeDock->show();
         if (m_generation == 1) {
             // First model: make room for the browser (later the person's layout is kept),

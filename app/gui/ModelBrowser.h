@@ -21,6 +21,7 @@ class ModelFile;
 namespace llmlab::views {
 class LayerTreePane;
 class ParamShareChart;
+class CostView;
 class SummaryCard;
 class TensorInspector;
 } // namespace llmlab::views
@@ -52,6 +53,8 @@ public:
     views::LayerTreePane* treePane() const { return m_tree; }
     views::SummaryCard* summaryCard() const { return m_summary; }
     views::ParamShareChart* shareChart() const { return m_share; }
+    /// Memory and FLOPs of the opened model (a dock tabbed with the summary).
+    views::CostView* costView() const { return m_cost; }
     views::TensorInspector* inspector() const { return m_inspector; }
 
 public slots:
@@ -84,6 +87,8 @@ private:
     views::LayerTreePane* m_tree = nullptr;
     views::SummaryCard* m_summary = nullptr;
     views::ParamShareChart* m_share = nullptr;
+    views::CostView* m_cost = nullptr;
+    QDockWidget* m_costDock = nullptr;
     views::TensorInspector* m_inspector = nullptr;
     QDockWidget* m_treeDock = nullptr;
     QDockWidget* m_summaryDock = nullptr;

@@ -6,6 +6,8 @@
 #include "SurfaceView.h"
 #include "train/RunStore.h"
 
+#include <algorithm>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -67,7 +69,8 @@ LandscapeLab::LandscapeLab(JobRunner* runner, QWidget* parent)
     controls->setFrameShape(QFrame::NoFrame);
     controls->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     controls->setMaximumWidth(340);
-    controls->setMinimumWidth(250);
+    // Wide enough for its longest label with the vertical scroll bar beside it.
+    controls->setMinimumWidth(std::min(340, controls->widget()->sizeHint().width() + 24));
     auto* layout = new QHBoxLayout(this);
     layout->addWidget(controls);
     layout->addWidget(m_tabs, 1);
