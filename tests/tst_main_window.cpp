@@ -155,6 +155,15 @@ private slots:
         bool same = false;
         for (int i = 0; i < 20 && !(same = cameBack()); ++i) QTest::qWait(50);
         if (!same) problems << "docks " + describe(large) + " came back as " + describe(back);
+        // A dock closed while the window was small stays closed when the sizes come back.
+        m_window->resize(1280, 720);
+        QCoreApplication::processEvents();
+        auto* log = m_window->findChild<QDockWidget*>(QStringLiteral("jobLogDock"));
+        QVERIFY(log);
+        log->close();
+        m_window->resize(1600, 1000);
+        QTest::qWait(100);
+        if (log->toggleViewAction()->isChecked()) problems << "the closed job log came back";
         for (const QString& p : problems) qWarning("%s", qPrintable(p));
         QVERIFY2(problems.isEmpty(), qPrintable(QString::number(problems.size()) + " problems"));
     }

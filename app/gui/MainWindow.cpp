@@ -376,7 +376,14 @@ void MainWindow::rememberDockSizes() {
 }
 
 void MainWindow::restoreDockSizes() {
-    if (!m_dockState.isEmpty()) restoreState(m_dockState);
+    m_restorePending = false;
+    if (m_dockState.isEmpty()) return;
+    // Sizes only: a dock closed (or opened) since the state was taken stays as the user left it.
+    QHash<QDockWidget*, bool> open;
+    for (QDockWidget* d : findChildren<QDockWidget*>()) open.insert(d, d->toggleViewAction()->isChecked());
+    restoreState(m_dockState);
+    for (auto it = open.cbegin(); it != open.cend(); ++it)
+        if (it.key()->toggleViewAction()->isChecked() != it.value()) it.key()->setVisible(it.value());
 }
 
 void MainWindow::showEvent(QShowEvent* event) {
@@ -396,7 +403,10 @@ void MainWindow::resizeEvent(QResizeEvent* event) {
         // layout has taken the new size, or it overrides them), and the sizes now belong to
         // this larger window.
         m_dockSizesAt = now;
-        QTimer::singleShot(0, this, [this] { restoreDockSizes(); });
+        if (!m_restorePending) { // one restore for a burst of resize events (a drag)
+            m_restorePending = true;
+            QTimer::singleShot(0, this, [this] { restoreDockSizes(); });
+        }
     }
 }
 

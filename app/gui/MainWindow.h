@@ -123,6 +123,7 @@ private:
     QHash<quint64, QString> m_jobTitles; // started jobs, for the log
     QSize m_dockSizesAt;                 // the window size the remembered dock sizes belong to
     QByteArray m_dockState;              // saveState() then
+    bool m_restorePending = false;
     PromptLab* m_promptLab = nullptr;
     LandscapeLab* m_landscapeLab = nullptr;
     CompareLab* m_compareLab = nullptr;

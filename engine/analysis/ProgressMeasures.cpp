@@ -9,19 +9,29 @@
 namespace llmlab {
 
 std::vector<double> fourierSpectrum(std::span<const float> rows, int p, int d) {
-    std::vector<double> power(std::size_t(std::max(0, (p - 1) / 2)), 0.0);
     if (p < 3 || d < 1 || rows.size() < std::size_t(p) * std::size_t(d)) return {};
-    for (int k = 1; k <= (p - 1) / 2; ++k)
-        for (int j = 0; j < d; ++j) {
-            double re = 0, im = 0;
-            for (int a = 0; a < p; ++a) {
-                const double angle = 2 * M_PI * double(k) * a / p;
-                const double x = rows[std::size_t(a) * std::size_t(d) + std::size_t(j)];
-                re += x * std::cos(angle);
-                im += x * std::sin(angle);
-            }
-            power[std::size_t(k - 1)] += re * re + im * im;
+    std::vector<double> power(std::size_t((p - 1) / 2), 0.0);
+    const auto P = static_cast<std::size_t>(p), D = static_cast<std::size_t>(d);
+    std::vector<double> cosines(P), sines(P), re(D), im(D);
+    for (int k = 1; k <= (p - 1) / 2; ++k) {
+        for (int a = 0; a < p; ++a) {
+            const double angle = 2 * M_PI * double(k) * a / p;
+            cosines[std::size_t(a)] = std::cos(angle);
+            sines[std::size_t(a)] = std::sin(angle);
         }
+        std::fill(re.begin(), re.end(), 0.0);
+        std::fill(im.begin(), im.end(), 0.0);
+        for (int a = 0; a < p; ++a) {
+            const float* row = rows.data() + std::size_t(a) * std::size_t(d);
+            for (int j = 0; j < d; ++j) {
+                re[std::size_t(j)] += row[j] * cosines[std::size_t(a)];
+                im[std::size_t(j)] += row[j] * sines[std::size_t(a)];
+            }
+        }
+        for (int j = 0; j < d; ++j)
+            power[std::size_t(k - 1)] += re[std::size_t(j)] * re[std::size_t(j)] +
+                                         im[std::size_t(j)] * im[std::size_t(j)];
+    }
     const double total = std::accumulate(power.begin(), power.end(), 0.0);
     if (total > 0)
         for (double& x : power) x /= total;

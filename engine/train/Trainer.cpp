@@ -171,11 +171,11 @@ TrainMetrics Trainer::evaluate() {
     // One read of the weights serves both the evaluation graph and the norms below.
     std::map<std::string, double> comp;
     double total = 0;
-    std::vector<double> spectrum;
+    m_spectrum.clear();
     for (const auto& [name, n] : I.nodes) {
         const std::vector<float> v = I.trainExe->read(n.param);
         if (name == "token_embd.weight" && m_config.task.kind != TaskKind::S5Compose)
-            spectrum = fourierSpectrum(v, m_task.operands, m_config.model.dModel);
+            m_spectrum = fourierSpectrum(v, m_task.operands, m_config.model.dModel);
         I.evalExe->setInput(I.evalModel.params.at(name), std::span<const float>(v));
         double sq = 0;
         for (float x : v) sq += double(x) * x;
@@ -207,7 +207,7 @@ TrainMetrics Trainer::evaluate() {
     for (const auto& [name, s] : comp) m.componentNorms.emplace_back(name, std::sqrt(s));
     const ProgressMeasures pm =
         progressMeasures(m_config.task.kind, m_task.operands, logits, int(vocab), I.evalExamples,
-                         nTrain, spectrum);
+                         nTrain, m_spectrum);
     m.restrictedLoss = pm.restrictedLoss;
     m.excludedLoss = pm.excludedLoss;
     m.fourierGini = pm.gini;
@@ -274,12 +274,6 @@ void Trainer::restore(std::int64_t step, double seconds, const ToyParams& params
     }
     m_step = step;
     m_seconds = seconds;
-}
-
-std::vector<double> Trainer::embeddingSpectrum() const {
-    if (m_config.task.kind == TaskKind::S5Compose) return {};
-    return fourierSpectrum(m_impl->trainExe->read(m_impl->nodes.at("token_embd.weight").param),
-                           m_task.operands, m_config.model.dModel);
 }
 
 } // namespace llmlab

@@ -67,8 +67,9 @@ public:
                  const ToyParams& state);
 
     /// |FFT|^2 of the token embeddings over the operands, per frequency k = 1..(p-1)/2
-    /// (summed over the embedding dimensions, normalised to sum 1). Empty for S5.
-    std::vector<double> embeddingSpectrum() const;
+    /// (summed over the embedding dimensions, normalised to sum 1), from the last evaluate().
+    /// Empty for S5.
+    const std::vector<double>& embeddingSpectrum() const { return m_spectrum; }
     /// From the last evaluate().
     const AttentionAtEquals& attentionAtEquals() const { return m_attention; }
 
@@ -82,6 +83,7 @@ private:
     std::int64_t m_step = 0;
     double m_seconds = 0;
     AttentionAtEquals m_attention;
+    std::vector<double> m_spectrum;
 };
 
 } // namespace llmlab
