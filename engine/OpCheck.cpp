@@ -2,6 +2,7 @@
 
 #include "Half.h"
 #include "formats/BlockQuant.h"
+#include "quant/Quantize.h"
 
 #include <cmath>
 #include <cstring>

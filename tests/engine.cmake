@@ -79,3 +79,7 @@ if(LLMLAB_CLI_HAS_MPI)
 endif()
 # The cost calculator: typical sizes, the course's VRAM table, a real model by hand.
 llmlab_add_test(tst_cost SOURCES tst_cost.cpp)
+# Quantizing: our quantizers against llama.cpp's files (bit for bit for the legacy types and
+# F16/BF16, within llama.cpp's own error for the K types), the mixture rules, the importance
+# matrix, written files reopening, llama2.c / Hugging Face sources, the ladder comparison.
+llmlab_add_test(tst_quant SOURCES tst_quant.cpp)

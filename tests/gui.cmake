@@ -20,3 +20,6 @@ llmlab_add_test(tst_sweep_views SOURCES tst_sweep_views.cpp LIBS llmlab_gui llml
 # Every lab with results in it, at 1280x720 and 1600x1000 (and the README's screenshots).
 llmlab_add_test(tst_lab_tour SOURCES tst_lab_tour.cpp LayoutChecks.cpp LIBS llmlab_gui llmlab_views
                 LABELS gui TIMEOUT 900)
+# The quantization lab: a ladder made, compared, exported, cleared for another model.
+llmlab_add_test(tst_quant_lab SOURCES tst_quant_lab.cpp LIBS llmlab_gui llmlab_views
+                LABELS gui TIMEOUT 600)

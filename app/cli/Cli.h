@@ -22,6 +22,8 @@ int landscape(const Args& args);
 int landscapeMerge(const Args& args);
 int sweep(const Args& args);
 int cost(const Args& args);
+int quantize(const Args& args);
+int quantCompare(const Args& args);
 /// `bench landscape`: grid points per second of the toy model.
 int benchLandscape(const Args& args);
 

@@ -74,6 +74,22 @@ commands:
                                memory (full AMP, full 16-bit, LoRA, QLoRA 8/4/2), FLOPs a
                                token; --table: the course's VRAM table beside ours;
                                --measure: the resident memory of a run beside the prediction
+  quantize MODEL --type TYPE --out FILE.gguf [--pure] [--imatrix TEXT]
+        [--imatrix-tokens N] [--chunk N] [--threads N] [--tokenizer FILE]
+        [--backend cpu|vulkan] [--quiet]
+                               writes any model (GGUF, llama2.c, Hugging Face llama/qwen2/
+                               gpt2, a toy model) as a GGUF of one of llama.cpp's types: F32,
+                               F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_S/M/L,
+                               Q4_K_S/M, Q5_K_S/M, Q6_K, with llama.cpp's mixture rules (output
+                               at Q6_K, attn_v/ffn_down more bits in the _M sizes) or --pure;
+                               --imatrix: rounding weighted by the mean squared activation of
+                               each column, measured on TEXT by our engine
+  quant-compare REF.gguf A.gguf [B.gguf ...] [--text FILE] [--tokens N] [--decode N]
+        [--chunk N] [--no-lens] [--backend cpu|vulkan] [--json] [--quiet]
+                               a quantization ladder side by side on a text (the bundled
+                               corpus by default): per-tensor RMSE and SNR, KL divergence to
+                               the reference per position, top-1 agreement, perplexity, the
+                               logit lens's KL by layer, file size and decode tokens/s
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]
@@ -152,7 +168,8 @@ int main(int argc, char** argv) {
         {"tokenize", tokenize},   {"run", run},
         {"inspect", inspect},     {"models", models},
         {"landscape", landscape}, {"landscape-merge", landscapeMerge},
-        {"sweep", sweep},         {"cost", cost}};
+        {"sweep", sweep},         {"cost", cost},
+        {"quantize", quantize},   {"quant-compare", quantCompare}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
         return 0;

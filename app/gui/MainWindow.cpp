@@ -13,6 +13,7 @@
 #include "landscape/LandscapeLab.h"
 #include "prompting/CompareLab.h"
 #include "sweeps/SweepLab.h"
+#include "quant/QuantLab.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -100,6 +101,8 @@ void MainWindow::createDocks() {
     m_centre->addTab(m_compareLab, tr("Prompting strategies"));
     m_sweepLab = new SweepLab(m_runner, this);
     m_centre->addTab(m_sweepLab, tr("Sweeps"));
+    m_quantLab = new QuantLab(m_runner, this);
+    m_centre->addTab(m_quantLab, tr("Quantization"));
     // A run that ended in the grokking lab can be looked at at once.
     connect(m_lab, &GrokkingLab::runEnded, m_landscapeLab, &LandscapeLab::refreshRuns);
     setCentralWidget(m_centre);
@@ -135,6 +138,7 @@ void MainWindow::createDocks() {
         m_promptLab->setModel(m_browser->model());
         m_landscapeLab->setModel(m_browser->model());
         m_compareLab->setModel(m_browser->model());
+        m_quantLab->setModel(m_browser->model());
         rememberModel(m_browser->snapshot().path);
         m_centre->setTabVisible(m_centre->indexOf(m_browser->inspector()), true);
     });

@@ -27,6 +27,7 @@ class GrokkingLab;
 class LandscapeLab;
 class CompareLab;
 class SweepLab;
+class QuantLab;
 class ModelBrowser;
 class OpenModelDialog;
 class PromptLab;
@@ -51,6 +52,7 @@ public:
     LandscapeLab* landscapeLab() const { return m_landscapeLab; }
     CompareLab* compareLab() const { return m_compareLab; }
     SweepLab* sweepLab() const { return m_sweepLab; }
+    QuantLab* quantLab() const { return m_quantLab; }
     /// The status bar's backend text ("Backend: cpu — ...").
     QString backendStatusText() const;
     const DevicesSnapshot& devices() const { return m_devices; }
@@ -128,6 +130,7 @@ private:
     LandscapeLab* m_landscapeLab = nullptr;
     CompareLab* m_compareLab = nullptr;
     SweepLab* m_sweepLab = nullptr;
+    QuantLab* m_quantLab = nullptr;
     QTabWidget* m_centre = nullptr;
     QMenu* m_recentMenu = nullptr;
 };

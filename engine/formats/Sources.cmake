@@ -4,7 +4,6 @@ list(APPEND LLMLAB_FORMAT_SOURCES
     formats/Metadata.cpp
     formats/TensorIndex.cpp
     formats/BlockQuant.cpp
-    formats/BlockQuantize.cpp
     formats/GgufReader.cpp
     formats/SafetensorsReader.cpp
     formats/Llama2cReader.cpp

@@ -24,6 +24,7 @@ struct Plan {
     NodeId ids = -1, positions = -1, mask = -1, logits = -1, lastRow = -1;
     std::vector<NodeId> kCache, vCache; // state nodes
     std::vector<NodeId> attention, residual, lens;
+    std::vector<std::pair<std::vector<std::string>, NodeId>> inputs; // matmul inputs, by weight
     std::map<std::string, NodeId> adjustable; // weights held as parameters
     std::unique_ptr<Executable> exe;
 };
@@ -167,8 +168,19 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
                    ? g.layerNorm(x, W(prefix + ".weight"), W(prefix + ".bias"), s.normEps)
                    : g.rmsNorm(x, W(prefix + ".weight"), s.normEps);
     };
+    auto recordInput = [&](NodeId x, const std::string& weight) {
+        if (!cap.matmulInputs) return;
+        for (auto& [names, id] : plan->inputs)
+            if (id == x) {
+                names.push_back(weight);
+                return;
+            }
+        g.capture(x);
+        plan->inputs.push_back({{weight}, x});
+    };
     // x W^T (+ b): weights are [out, in].
     auto linear = [&](NodeId x, const std::string& prefix) {
+        recordInput(x, prefix + ".weight");
         NodeId y = g.matmul(x, W(prefix + ".weight"), true);
         return has(prefix + ".bias") ? g.add(y, W(prefix + ".bias")) : y;
     };
@@ -235,7 +247,13 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
         plan->lastRow = g.input("last_row", Shape{1}, DType::I32);
         x = g.embedding(x, plan->lastRow);
     }
-    plan->logits = finalLogits(x);
+    if (cap.matmulInputs) {
+        const NodeId h = norm(x, "output_norm");
+        recordInput(h, has("output.weight") ? "output.weight" : "token_embd.weight");
+        plan->logits = g.matmul(h, unembed, true);
+    } else {
+        plan->logits = finalLogits(x);
+    }
     g.capture(plan->logits);
     if (cap.logitLens) plan->lens.back() = plan->logits;
     return plan;
@@ -331,6 +349,7 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
     for (NodeId id : p.attention) m_captures.attention.push_back(p.exe->read(id));
     for (NodeId id : p.residual) m_captures.residual.push_back(p.exe->read(id));
     for (NodeId id : p.lens) m_captures.logitLens.push_back(p.exe->read(id));
+    for (const auto& [names, id] : p.inputs) m_captures.matmulInputs.push_back({names, p.exe->read(id)});
     return p.exe->read(p.logits);
 }
 

@@ -17,6 +17,9 @@ struct CaptureOptions {
     bool attention = false; ///< probabilities per layer: [heads, T, context]
     bool residual = false;  ///< residual stream after each block: [T, width]
     bool logitLens = false; ///< final-norm + unembedding of every block's residual: [T, vocab]
+    /// The input of every weight matrix, [T, in] by the weight's name (q, k and v share theirs):
+    /// what an importance matrix for quantization is measured from.
+    bool matmulInputs = false;
 };
 
 /// What the last prefill/decode call captured.
@@ -26,6 +29,8 @@ struct ForwardCaptures {
     std::vector<std::vector<float>> attention; ///< per layer
     std::vector<std::vector<float>> residual;  ///< per layer
     std::vector<std::vector<float>> logitLens; ///< per layer
+    /// (weight names, their input [T, in]) per distinct input, when matmulInputs is set.
+    std::vector<std::pair<std::vector<std::string>, std::vector<float>>> matmulInputs;
 };
 
 /// One conversation's state on one backend: the KV cache and the position reached.
