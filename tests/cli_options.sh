@@ -16,7 +16,7 @@ expect() { # expect "what it should say" command args...
     fi
 }
 for command in devices check bench train tokenize run inspect models landscape landscape-merge \
-    sweep cost; do
+    sweep cost quantize quant-compare; do
     expect "unknown option '--bogus-flag'" "$command" --bogus-flag 3
 done
 # A value of the wrong kind, a missing value, a flag given a value, one command each.
@@ -33,6 +33,9 @@ expect "--reps takes a whole number" bench ops --reps x
 expect "unexpected argument 'extra'" models extra
 expect "unknown option '-q'" tokenize model.gguf -q
 expect "--lora-rank takes a whole number" cost 7B --lora-rank big
+expect "'Q9_K' is not a quantization type; the types are Q2_K" quantize model.gguf --type Q9_K
+expect "--imatrix-tokens takes a whole number" quantize model.gguf --imatrix-tokens all
+expect "--tokens takes a whole number" quant-compare a.gguf b.gguf --tokens many
 # The same options, well formed, get past the check (to the command's own errors, exit 1).
 "$cli" train --steps 5 --lr 0.01 --p 7 --d-model 8 --heads 2 --d-mlp 8 --out "$(mktemp -d)/r" \
     >/dev/null 2>&1 || { echo "FAIL: a good train command was refused" >&2; fail=1; }

@@ -83,3 +83,7 @@ llmlab_add_test(tst_cost SOURCES tst_cost.cpp)
 # F16/BF16, within llama.cpp's own error for the K types), the mixture rules, the importance
 # matrix, written files reopening, llama2.c / Hugging Face sources, the ladder comparison.
 llmlab_add_test(tst_quant SOURCES tst_quant.cpp)
+# llmlab-cli quantize / quant-compare from the command line.
+add_test(NAME quant_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/quant_cli.sh
+                                $<TARGET_FILE:llmlab-cli> ${CMAKE_BINARY_DIR}/test-quant)
+set_tests_properties(quant_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 300)

@@ -1,6 +1,6 @@
 // Every lab with results in it, as a person first sees the window: a model opened
 // (stories260K), a grokking run trained, a prompt run, the run's loss landscape, a strategy
-// comparison, a phases sweep, a tensor inspected. Then at a laptop's 1280x720 and a desktop's
+// comparison, a phases sweep, a quantization ladder compared, a tensor inspected. Then at a laptop's 1280x720 and a desktop's
 // 1600x1000, tab by tab (and the docks tabbed behind the model summary): no chart squeezed flat, no button label cut, and every chart that has
 // data keeps the chart base's rules (legend clear of the plot and whole, tick labels apart,
 // marker labels inside).
@@ -18,6 +18,7 @@
 #include "TestTraining.h"
 #include "landscape/LandscapeLab.h"
 #include "prompting/CompareLab.h"
+#include "quant/QuantLab.h"
 #include "sweeps/SweepLab.h"
 
 #include "AttentionView.h"
@@ -114,6 +115,17 @@ private slots:
         sweeps->runButton()->click();
         QTRY_VERIFY_WITH_TIMEOUT(!sweeps->isRunning(), kTimeout);
         QTRY_VERIFY_WITH_TIMEOUT(sweeps->analysesShown() > 0 && !w.runner()->busy(), kTimeout);
+
+        // Quantization: a ladder of three types made from the model, compared on the corpus.
+        QuantLab* quant = w.quantLab();
+        quant->setOutputFolder(m_runs.path() + QStringLiteral("/quant"));
+        quant->schemesEdit()->setText(QStringLiteral("Q8_0 Q4_K_M Q2_K"));
+        quant->makeButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(quant->laddersFinished() == 1, kTimeout);
+        quant->tokensBox()->setValue(128);
+        quant->decodeBox()->setValue(8);
+        quant->compareButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(quant->comparisonsFinished() == 1, kTimeout);
 
         // Tensor inspector: a weight's statistics and heatmap.
         QVERIFY(w.modelBrowser()->selectTensor(QStringLiteral("blk.1.ffn_gate.weight")));

@@ -208,6 +208,12 @@ private slots:
         QCOMPARE(type("Q4_K_S", "blk.10.attn_v.weight"), DType::Q4_K);
         QCOMPARE(type("Q4_K_S", "blk.1.attn_v.weight"), DType::Q5_K);
         QCOMPARE(type("Q2_K", "blk.10.ffn_down.weight"), DType::Q3_K);
+        QCOMPARE(type("Q2_K", "blk.10.attn_output.weight"), DType::Q3_K);
+        QCOMPARE(type("Q2_K", "blk.10.attn_v.weight"), DType::Q3_K);
+        QCOMPARE(tensorQuantType(quantScheme("Q2_K"), false, "blk.1.attn_v.weight", m, 32, true, 4),
+                 DType::Q4_K); // four query heads a KV head
+        QCOMPARE(type("Q3_K_M", "blk.0.ffn_down.weight"), DType::Q5_K); // first sixteenth
+        QCOMPARE(type("Q3_K_M", "blk.10.ffn_down.weight"), DType::Q4_K);
         QCOMPARE(type("Q3_K_M", "blk.10.attn_output.weight"), DType::Q4_K);
         QCOMPARE(type("Q3_K_L", "blk.10.attn_v.weight"), DType::Q5_K);
         QCOMPARE(type("Q4_K_M", "blk.0.attn_norm.weight", true, v), DType::F32);

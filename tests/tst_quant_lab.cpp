@@ -62,8 +62,9 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(lab.comparisonsFinished(), 1, kTimeout);
         QVERIFY2(lab.message().startsWith(QStringLiteral("Compared 4 files")), qPrintable(lab.message()));
         QCOMPARE(lab.ladderModel()->rowCount(), 4);
+        // Made with an importance matrix, and labelled so.
         QCOMPARE(lab.ladderModel()->data(lab.ladderModel()->index(3, 1), Qt::DisplayRole).toString(),
-                 QStringLiteral("Q2_K"));
+                 QStringLiteral("Q2_K imatrix"));
         QCOMPARE(lab.klChart()->seriesCount(), 3);
         QCOMPARE(lab.lensChart()->seriesCount(), 3);
         QCOMPARE(lab.nextTokenChart()->seriesCount(), 4);

@@ -1,6 +1,7 @@
 // Every command's options, checked before the command runs: an unknown option, a missing value
 // or a value of the wrong kind is one sentence and exit code 2, never silently ignored.
 #include "Cli.h"
+#include "quant/ModelQuantizer.h"
 
 #include <cctype>
 #include <cerrno>
@@ -12,7 +13,7 @@ namespace llmlab::cli {
 
 namespace {
 
-// i: whole number, n: number, s: text, f: a flag (takes no value).
+// i: whole number, n: number, s: text, f: a flag (takes no value), q: a quantization type.
 using OptionKinds = std::map<std::string, char>;
 
 struct CommandOptions {
@@ -172,7 +173,7 @@ const std::map<std::string, CommandOptions>& commandOptions() {
           1}},
         {"landscape-merge", {{}, -1}},
         {"quantize",
-         {{{"type", 's'},
+         {{{"type", 'q'},
            {"out", 's'},
            {"pure", 'f'},
            {"imatrix", 's'},
@@ -257,6 +258,7 @@ void validateOptions(const std::string& command, const Args& args) {
                                         "')");
         if (kind->second == 'n' && !isNumber(value))
             throw std::invalid_argument("--" + name + " takes a number (got '" + value + "')");
+        if (kind->second == 'q') (void)quantScheme(value); // names the valid ones when not
     }
 }
 

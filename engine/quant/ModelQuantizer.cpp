@@ -81,21 +81,6 @@ bool endsWith(const std::string& s, const char* tail) {
     return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
 }
 
-// Mean and |max| error of `got` against `ref`, and the RMS of ref.
-void errorOf(const std::vector<float>& ref, const std::vector<float>& got, QuantizedTensor* out) {
-    double se = 0, sr = 0, mx = 0;
-    for (std::size_t i = 0; i < ref.size(); ++i) {
-        const double e = double(got[i]) - ref[i];
-        se += e * e;
-        sr += double(ref[i]) * ref[i];
-        mx = std::max(mx, std::fabs(e));
-    }
-    const double n = std::max<double>(1, double(ref.size()));
-    out->rmse = std::sqrt(se / n);
-    out->rms = std::sqrt(sr / n);
-    out->maxError = mx;
-}
-
 std::string archOf(const ModelSpec& s) {
     switch (s.family) {
     case ModelFamily::Llama:
@@ -227,7 +212,7 @@ QuantScheme quantScheme(const std::string& name) {
 }
 
 DType tensorQuantType(const QuantScheme& scheme, bool pure, const std::string& name,
-                      const Shape& shape, int layers, bool hasOutput) {
+                      const Shape& shape, int layers, bool hasOutput, int gqa) {
     if (shape.rank() != 2 || !endsWith(name, ".weight")) return DType::F32;
     const std::int64_t cols = shape.dim(1);
     DType t = scheme.base;
@@ -241,7 +226,7 @@ DType tensorQuantType(const QuantScheme& scheme, bool pure, const std::string& n
         if (t != DType::Q8_0) t = DType::Q6_K;
     } else if (name.find("attn_v.weight") != std::string::npos ||
                name.find("attn_qkv.weight") != std::string::npos) {
-        if (t == DType::Q2_K) t = DType::Q3_K;
+        if (t == DType::Q2_K) t = gqa >= 4 ? DType::Q4_K : DType::Q3_K;
         else if (t == DType::Q3_K && size == 'M') t = layer < 2 ? DType::Q5_K : DType::Q4_K;
         else if (t == DType::Q3_K && size == 'L') t = DType::Q5_K;
         else if ((t == DType::Q4_K || t == DType::Q5_K) && size == 'M' && moreBits(layer, n))
@@ -249,14 +234,14 @@ DType tensorQuantType(const QuantScheme& scheme, bool pure, const std::string& n
         else if (t == DType::Q4_K && size == 'S' && layer < 4) t = DType::Q5_K;
     } else if (name.find("ffn_down.weight") != std::string::npos) {
         if (t == DType::Q2_K) t = DType::Q3_K;
-        else if (t == DType::Q3_K && size == 'M')
-            t = layer < n / 16 ? DType::Q5_K : moreBits(layer, n) ? DType::Q4_K : DType::Q3_K;
+        else if (t == DType::Q3_K && size == 'M') t = layer < n / 16 ? DType::Q5_K : DType::Q4_K;
         else if (t == DType::Q3_K && size == 'L') t = DType::Q5_K;
         else if ((t == DType::Q4_K || t == DType::Q5_K) && size == 'M' && moreBits(layer, n))
             t = DType::Q6_K;
         else if (t == DType::Q4_K && size == 'S' && layer < n / 8) t = DType::Q5_K;
     } else if (name.find("attn_output.weight") != std::string::npos) {
-        if (t == DType::Q3_K && size == 'M') t = DType::Q4_K;
+        if (t == DType::Q2_K) t = DType::Q3_K;
+        else if (t == DType::Q3_K && size == 'M') t = DType::Q4_K;
         else if (t == DType::Q3_K && size == 'L') t = DType::Q5_K;
     }
     return fitRow(t, cols);
@@ -378,7 +363,9 @@ QuantizeReport quantizeModel(const ModelFile& model, const std::string& outPath,
         q.name = info.name;
         q.from = info.dtype;
         q.shape = shape;
-        q.to = tensorQuantType(report.scheme, options.pure, info.name, shape, spec.layers, hasOutput);
+        const int gqa = spec.kvHeads > 0 ? spec.heads / spec.kvHeads : 1;
+        q.to = tensorQuantType(report.scheme, options.pure, info.name, shape, spec.layers, hasOutput,
+                               gqa);
         const std::int64_t rows = shape.rank() == 2 ? shape.dim(0) : 1;
         const std::int64_t cols = shape.numel() / std::max<std::int64_t>(1, rows);
         const std::vector<float>* imp =
@@ -386,26 +373,51 @@ QuantizeReport quantizeModel(const ModelFile& model, const std::string& outPath,
                                                          : nullptr;
         const std::int64_t rowBytes = dtypeStorageBytes(q.to, cols);
         std::vector<std::uint8_t> bytes(std::size_t(rowBytes * rows));
-        std::vector<std::thread> pool;
+        // Each thread quantizes its rows and measures them at once: dequantized back into a
+        // row of its own, the squared error summed per thread.
         const int nt = int(std::min<std::int64_t>(threads, std::max<std::int64_t>(1, rows / 16)));
-        for (int k = 0; k < nt; ++k)
-            pool.emplace_back([&, k] {
-                for (std::int64_t r = k; r < rows; r += nt)
-                    quantizeBlocks(q.to, v.data() + r * cols, bytes.data() + r * rowBytes, cols,
-                                   imp ? imp->data() : nullptr);
-            });
+        std::vector<double> se(std::size_t(nt), 0.0), sr(std::size_t(nt), 0.0), mx(std::size_t(nt), 0.0);
+        auto work = [&](int k) {
+            std::vector<float> back(static_cast<std::size_t>(cols));
+            std::vector<std::uint16_t> half(q.to == DType::F16 || q.to == DType::BF16 ? std::size_t(cols) : 0);
+            double sumE = 0, sumR = 0, worst = 0; // per thread: no cache line shared in the loop
+            for (std::int64_t r = k; r < rows; r += nt) {
+                const float* x = v.data() + r * cols;
+                std::uint8_t* dst = bytes.data() + r * rowBytes;
+                quantizeBlocks(q.to, x, dst, cols, imp ? imp->data() : nullptr);
+                if (q.to == DType::F32) {
+                    std::copy_n(x, cols, back.data());
+                } else if (!half.empty()) {
+                    std::memcpy(half.data(), dst, half.size() * 2);
+                    if (q.to == DType::F16) halfToFloat(half.data(), back.data(), half.size());
+                    else bf16ToFloat(half.data(), back.data(), half.size());
+                } else {
+                    dequantizeBlocks(q.to, dst, back.data(), cols);
+                }
+                for (std::int64_t c = 0; c < cols; ++c) {
+                    const double e = double(back[std::size_t(c)]) - x[c];
+                    sumE += e * e;
+                    sumR += double(x[c]) * x[c];
+                    worst = std::max(worst, std::fabs(e));
+                }
+            }
+            se[std::size_t(k)] = sumE;
+            sr[std::size_t(k)] = sumR;
+            mx[std::size_t(k)] = worst;
+        };
+        std::vector<std::thread> pool;
+        for (int k = 1; k < nt; ++k) pool.emplace_back(work, k);
+        work(0);
         for (std::thread& t : pool) t.join();
-        std::vector<float> back(v.size());
-        if (q.to == DType::F32) back = v;
-        else if (q.to == DType::F16 || q.to == DType::BF16) {
-            std::vector<std::uint16_t> h(v.size());
-            std::memcpy(h.data(), bytes.data(), h.size() * 2);
-            if (q.to == DType::F16) halfToFloat(h.data(), back.data(), h.size());
-            else bf16ToFloat(h.data(), back.data(), h.size());
-        } else {
-            dequantizeBlocks(q.to, bytes.data(), back.data(), std::int64_t(v.size()));
+        double seAll = 0, srAll = 0;
+        for (int k = 0; k < nt; ++k) {
+            seAll += se[std::size_t(k)];
+            srAll += sr[std::size_t(k)];
+            q.maxError = std::max(q.maxError, mx[std::size_t(k)]);
         }
-        errorOf(v, back, &q);
+        const double count = std::max<double>(1, double(v.size()));
+        q.rmse = std::sqrt(seAll / count);
+        q.rms = std::sqrt(srAll / count);
         q.bytes = bytes.size();
         report.bytesIn += info.bytes;
         report.bytesOut += q.bytes;

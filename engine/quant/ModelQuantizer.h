@@ -36,8 +36,10 @@ QuantScheme quantScheme(const std::string& name);
 /// quantized schemes but Q8_0; attn_v / ffn_down / attn_output more bits in the layers that
 /// matter most under the _M and _L sizes; a type whose block does not divide the rows falls
 /// back to the nearest one that does (F16 when none). `pure`: every matrix the base type.
+/// `gqa`: query heads per KV head. Checked against llama.cpp 3.21.1's own choices on the
+/// fixtures (scripts/bench/quantize_llamacpp.py, docs/QUANTIZATION.md).
 DType tensorQuantType(const QuantScheme& scheme, bool pure, const std::string& name,
-                      const Shape& shape, int layers, bool hasOutput);
+                      const Shape& shape, int layers, bool hasOutput, int gqa = 1);
 
 /// Mean squared activation of each input column of each weight matrix, by weight name.
 struct ImportanceMatrix {

@@ -50,10 +50,16 @@ std::int64_t argmax(const float* x, std::int64_t n) {
 }
 
 std::string labelOf(const ModelFile& m) {
-    const std::int64_t ft = m.metadata().getInt("general.file_type", -1);
+    const Metadata& meta = m.metadata();
+    // An importance matrix, ours or llama.cpp's, and a pure file say so.
+    std::string tail;
+    if (meta.find("llmlab.quantize.imatrix_tokens") || meta.find("quantize.imatrix.file"))
+        tail += " imatrix";
+    if (meta.getString("llmlab.quantize.scheme").find("(pure)") != std::string::npos) tail += " pure";
+    const std::int64_t ft = meta.getInt("general.file_type", -1);
     if (ft >= 0)
         for (const std::string& name : quantSchemeNames())
-            if (quantScheme(name).fileType == ft) return name;
+            if (quantScheme(name).fileType == ft) return name + tail;
     std::map<DType, std::int64_t> count;
     for (const TensorInfo& t : m.tensors())
         if (t.shape.rank() == 2) count[t.dtype] += t.shape.numel();
@@ -164,8 +170,10 @@ QuantCompareResult compareQuantizations(const std::string& referencePath,
         for (const TensorInfo& t : f->tensors()) weights += t.shape.numel();
         m.bitsPerWeight = weights > 0 ? 8.0 * double(f->fileBytes()) / double(weights) : 0;
         m.tensors = compareTensors(*files.front(), *f);
-        m.lensKl.assign(std::size_t(spec.layers), 0.0);
-        m.lensTop1.assign(std::size_t(spec.layers), 0.0);
+        if (o.logitLens) {
+            m.lensKl.assign(std::size_t(spec.layers), 0.0);
+            m.lensTop1.assign(std::size_t(spec.layers), 0.0);
+        }
         result.models.push_back(std::move(m));
     }
     const std::int64_t V = spec.vocab;
@@ -229,9 +237,9 @@ QuantCompareResult compareQuantizations(const std::string& referencePath,
             r.maxKl = std::max(r.maxKl, k);
         }
         r.meanKl = r.klPerPosition.empty() ? 0 : sum / double(r.klPerPosition.size());
-        for (int l = 0; l < spec.layers; ++l) {
-            r.lensKl[std::size_t(l)] /= double(std::max<std::int64_t>(1, lensRows));
-            r.lensTop1[std::size_t(l)] /= double(std::max<std::int64_t>(1, lensRows));
+        for (std::size_t l = 0; l < r.lensKl.size(); ++l) {
+            r.lensKl[l] /= double(std::max<std::int64_t>(1, lensRows));
+            r.lensTop1[l] /= double(std::max<std::int64_t>(1, lensRows));
         }
         r.promptTokensPerSecond = promptSeconds[m] > 0 ? double(ids.size()) / promptSeconds[m] : 0;
     }

@@ -26,12 +26,20 @@ float roundHalf(float v) {
     return halfToFloat(floatToHalf(v));
 }
 
+// Round to nearest (ties to even) by adding 1.5 * 2^23, which leaves the integer in the low
+// mantissa bits: a few instructions, where lround and nearbyint are library calls under GCC's
+// default -ftrapping-math. Only for |v| < 2^22; clampNearest clamps first. Only the searches use
+// it; the legacy types' reference rounding is spelled out where it is used.
 int nearest(float v) {
-    return int(std::lround(v));
+    const float t = v + 12582912.0f;
+    std::int32_t bits;
+    std::memcpy(&bits, &t, 4);
+    return bits - 0x4B400000;
 }
 
 int clampNearest(float v, int lo, int hi) {
-    return std::clamp(nearest(v), lo, hi);
+    const float c = std::min(std::max(v, float(lo)), float(hi)); // NaN -> lo
+    return std::clamp(nearest(c), lo, hi);
 }
 
 // ---- the search: one group of values, weighted squared error ------------------------------
@@ -58,34 +66,55 @@ float fitSymmetric(const float* x, const float* w, int n, int qmin, int qmax) {
     for (int i = 0; i < n; ++i)
         if (std::fabs(x[i]) > std::fabs(maxv)) maxv = x[i];
     if (maxv == 0) return 0;
+    // The least-squares scale on the levels s0 rounds to, and its weighted error (float loops
+    // with the rounding spelled as adding 1.5 * 2^23, so they vectorize).
+    const float lo = float(qmin), hi = float(qmax);
+    auto level = [lo, hi](float v) {
+        const float c = std::min(std::max(v, lo), hi);
+        return (c + 12582912.0f) - 12582912.0f;
+    };
+    auto refit = [&](float s0, float* s) {
+        float sxq = 0, sqq = 0;
+        const float inv0 = 1.0f / s0;
+#pragma omp simd reduction(+ : sxq, sqq)
+        for (int i = 0; i < n; ++i) {
+            const float q = level(x[i] * inv0);
+            sxq += w[i] * x[i] * q;
+            sqq += w[i] * q * q;
+        }
+        if (sqq <= 0) return DBL_MAX;
+        *s = sxq / sqq;
+        if (*s == 0) return DBL_MAX;
+        const float inv = 1.0f / *s, sf = *s;
+        float err = 0;
+#pragma omp simd reduction(+ : err)
+        for (int i = 0; i < n; ++i) {
+            const float e = x[i] - sf * level(x[i] * inv);
+            err += w[i] * e * e;
+        }
+        return double(err);
+    };
     float best = 0;
     double bestErr = DBL_MAX;
-    auto tryScale = [&](float s0) {
-        for (int pass = 0; pass < 3 && s0 != 0; ++pass) {
-            double sxq = 0, sqq = 0;
-            for (int i = 0; i < n; ++i) {
-                const int q = clampNearest(x[i] / s0, qmin, qmax);
-                sxq += double(w[i]) * x[i] * q;
-                sqq += double(w[i]) * q * q;
-            }
-            if (sqq <= 0) return;
-            const float s = float(sxq / sqq);
-            double err = 0;
-            for (int i = 0; i < n; ++i) {
-                const double e = x[i] - double(s) * clampNearest(x[i] / s, qmin, qmax);
-                err += w[i] * e * e;
-            }
-            if (err >= bestErr) return;
-            bestErr = err;
-            best = s;
-            s0 = s;
-        }
-    };
     for (int end : {qmin, qmax})
         for (int k = -6; k <= 6; ++k) {
             const float level = float(end) + (end < 0 ? -0.1f : 0.1f) * float(k);
-            if (std::fabs(level) >= 0.5f) tryScale(maxv / level);
+            if (std::fabs(level) < 0.5f) continue;
+            float s = 0;
+            const double err = refit(maxv / level, &s);
+            if (err < bestErr) {
+                bestErr = err;
+                best = s;
+            }
         }
+    // Two more rounds on the best: re-round to its levels, refit.
+    for (int pass = 0; pass < 2 && best != 0; ++pass) {
+        float s = 0;
+        const double err = refit(best, &s);
+        if (err >= bestErr) break;
+        bestErr = err;
+        best = s;
+    }
     return best;
 }
 
@@ -103,43 +132,52 @@ void fitAffine(const float* x, const float* w, int n, int qmax, bool offsetAtMos
         sw += w[i];
         sx += double(w[i]) * x[i];
     }
+    const float top = float(qmax);
+    // The levels (x - off) * isc rounds to, as floats: rounding by adding and subtracting
+    // 1.5 * 2^23 (exact for the clamped range), so the loops vectorize.
+    auto level = [top](float v) {
+        const float c = std::min(std::max(v, 0.0f), top);
+        return (c + 12582912.0f) - 12582912.0f;
+    };
     double bestErr = DBL_MAX;
-    auto solve = [&](auto level) {
-        double sq = 0, sqq = 0, sxq = 0;
+    // Least squares for (s, b) on the levels of (off, isc), and its error; kept if the best.
+    auto solve = [&](float off, float isc) {
+        float sq = 0, sqq = 0, sxq = 0;
+#pragma omp simd reduction(+ : sq, sqq, sxq)
         for (int i = 0; i < n; ++i) {
-            const int q = level(i);
-            sq += double(w[i]) * q;
-            sqq += double(w[i]) * q * q;
-            sxq += double(w[i]) * x[i] * q;
+            const float q = level((x[i] - off) * isc);
+            sq += w[i] * q;
+            sqq += w[i] * q * q;
+            sxq += w[i] * x[i] * q;
         }
-        const double det = sw * sqq - sq * sq;
+        const double det = sw * sqq - double(sq) * sq;
         if (det <= 0) return false;
-        double s = (sw * sxq - sq * sx) / det, b = (sqq * sx - sq * sxq) / det;
+        double s = (sw * sxq - sq * sx) / det, b = (sqq * sx - sq * double(sxq)) / det;
         if (offsetAtMostZero && b > 0) {
             b = 0;
-            s = sxq / sqq;
+            s = double(sxq) / sqq;
         }
         if (s <= 0) return false;
-        double err = 0;
+        const float sf = float(s), bf = float(b), inv = float(1.0 / s);
+        float err = 0;
+#pragma omp simd reduction(+ : err)
         for (int i = 0; i < n; ++i) {
-            const double e = x[i] - (s * std::clamp(nearest(float((x[i] - b) / s)), 0, qmax) + b);
+            const float e = x[i] - (sf * level((x[i] - bf) * inv) + bf);
             err += w[i] * e * e;
         }
         if (err >= bestErr) return false;
         bestErr = err;
-        *scale = float(s);
-        *offset = float(b);
+        *scale = sf;
+        *offset = bf;
         return true;
     };
     for (int k = -8; k <= 8; ++k) {
-        const float iscale = (float(qmax) + 0.1f * float(k)) / (hi - lo);
-        if (iscale <= 0) continue;
-        if (!solve([&](int i) { return clampNearest((x[i] - lo) * iscale, 0, qmax); })) continue;
-        for (int pass = 0; pass < 2; ++pass) {
-            const float s = *scale, b = *offset;
-            if (!solve([&](int i) { return clampNearest((x[i] - b) / s, 0, qmax); })) break;
-        }
+        const float iscale = (top + 0.1f * float(k)) / (hi - lo);
+        if (iscale > 0) solve(lo, iscale);
     }
+    // Two more rounds on the best: re-round to its levels, refit.
+    for (int pass = 0; pass < 2 && *scale > 0; ++pass)
+        if (!solve(*offset, 1.0f / *scale)) break;
 }
 
 // ---- legacy types: ggml's reference rounding, or the search when given an importance -------
@@ -240,9 +278,10 @@ double affineError(const float* x, const float* w, int groups, AffineK& k, int q
     double err = 0;
     for (int g = 0; g < groups; ++g) {
         const float ds = k.d * float(k.sc[g]), dm = k.dmin * float(k.mn[g]);
+        const float inv = ds > 0 ? 1.0f / ds : 0.0f;
         for (int l = 0; l < len; ++l) {
             const int i = g * len + l;
-            k.q[i] = ds > 0 ? clampNearest((x[i] + dm) / ds, 0, qmax) : 0;
+            k.q[i] = ds > 0 ? clampNearest((x[i] + dm) * inv, 0, qmax) : 0;
             const double e = x[i] - (double(ds) * k.q[i] - dm);
             err += w[i] * e * e;
         }
@@ -370,9 +409,10 @@ float symmetricK(const float* x, const float* w, int qmin, int qmax, int scMin, 
         double err = 0;
         for (int g = 0; g < 16; ++g) {
             const float ds = d * float(sc[g]);
+            const float inv = ds != 0 ? 1.0f / ds : 0.0f;
             for (int l = 0; l < 16; ++l) {
                 const int i = 16 * g + l;
-                q[i] = ds != 0 ? clampNearest(x[i] / ds, qmin, qmax) : 0;
+                q[i] = ds != 0 ? clampNearest(x[i] * inv, qmin, qmax) : 0;
                 const double e = x[i] - double(ds) * q[i];
                 err += w[i] * e * e;
             }
