@@ -342,8 +342,16 @@ QuantizeReport quantizeModel(const ModelFile& model, const std::string& outPath,
                                             : int(std::max(1u, std::thread::hardware_concurrency()));
     for (const TensorInfo& info : model.tensors()) {
         if (cancel && cancel->cancelled()) throw Cancelled();
-        std::vector<float> v = model.tensor(info.name).toFloats();
+        // Rows are read in F32 by the threads straight from the mapped tensor; a matrix that must
+        // be reordered first (transposed, RoPE rows interleaved) is read whole.
+        const Tensor source = model.tensor(info.name);
         Shape shape = info.shape;
+        const bool reorder = shape.rank() == 2 &&
+                             (info.transposed || (permute && (endsWith(info.name, "attn_q.weight") ||
+                                                              endsWith(info.name, "attn_k.weight"))));
+        const bool direct = !reorder && (info.dtype == DType::F32 || info.dtype == DType::F16 ||
+                                         info.dtype == DType::BF16 || dtypeIsQuantized(info.dtype));
+        std::vector<float> v = direct ? std::vector<float>() : source.toFloats();
         if (info.transposed && shape.rank() == 2) {
             const std::int64_t rows = shape.dim(0), cols = shape.dim(1);
             std::vector<float> t(v.size());
@@ -381,8 +389,24 @@ QuantizeReport quantizeModel(const ModelFile& model, const std::string& outPath,
             std::vector<float> back(static_cast<std::size_t>(cols));
             std::vector<std::uint16_t> half(q.to == DType::F16 || q.to == DType::BF16 ? std::size_t(cols) : 0);
             double sumE = 0, sumR = 0, worst = 0; // per thread: no cache line shared in the loop
+            std::vector<float> row(direct ? static_cast<std::size_t>(cols) : 0);
+            std::vector<std::uint16_t> h(direct ? static_cast<std::size_t>(cols) : 0);
+            const auto* raw = static_cast<const std::uint8_t*>(source.data());
+            const std::int64_t srcRowBytes = dtypeStorageBytes(info.dtype, cols);
             for (std::int64_t r = k; r < rows; r += nt) {
-                const float* x = v.data() + r * cols;
+                const float* x = direct ? row.data() : v.data() + r * cols;
+                if (direct) {
+                    const std::uint8_t* from = raw + r * srcRowBytes;
+                    if (info.dtype == DType::F32) {
+                        std::memcpy(row.data(), from, row.size() * 4);
+                    } else if (info.dtype == DType::F16 || info.dtype == DType::BF16) {
+                        std::memcpy(h.data(), from, h.size() * 2);
+                        if (info.dtype == DType::F16) halfToFloat(h.data(), row.data(), h.size());
+                        else bf16ToFloat(h.data(), row.data(), h.size());
+                    } else {
+                        dequantizeBlocks(info.dtype, from, row.data(), cols);
+                    }
+                }
                 std::uint8_t* dst = bytes.data() + r * rowBytes;
                 quantizeBlocks(q.to, x, dst, cols, imp ? imp->data() : nullptr);
                 if (q.to == DType::F32) {
@@ -415,7 +439,7 @@ QuantizeReport quantizeModel(const ModelFile& model, const std::string& outPath,
             srAll += sr[std::size_t(k)];
             q.maxError = std::max(q.maxError, mx[std::size_t(k)]);
         }
-        const double count = std::max<double>(1, double(v.size()));
+        const double count = std::max<double>(1, double(shape.numel()));
         q.rmse = std::sqrt(seAll / count);
         q.rms = std::sqrt(srAll / count);
         q.bytes = bytes.size();

@@ -97,7 +97,7 @@ float fitSymmetric(const float* x, const float* w, int n, int qmin, int qmax) {
     float best = 0;
     double bestErr = DBL_MAX;
     for (int end : {qmin, qmax})
-        for (int k = -6; k <= 6; ++k) {
+        for (int k = -4; k <= 4; ++k) {
             const float level = float(end) + (end < 0 ? -0.1f : 0.1f) * float(k);
             if (std::fabs(level) < 0.5f) continue;
             float s = 0;
