@@ -87,3 +87,5 @@ llmlab_add_test(tst_quant SOURCES tst_quant.cpp)
 add_test(NAME quant_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/quant_cli.sh
                                 $<TARGET_FILE:llmlab-cli> ${CMAKE_BINARY_DIR}/test-quant)
 set_tests_properties(quant_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 300)
+# Interventions and attribution: hooks, direct logit attribution, patching, head ablation.
+llmlab_add_test(tst_interp SOURCES tst_interp.cpp)

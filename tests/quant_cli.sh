@@ -9,12 +9,14 @@ out="$2"
 fixtures="${LLMLAB_FIXTURES_DIR:?}"
 model="$fixtures/gguf/stories260K.gguf"
 rm -rf "$out" && mkdir -p "$out"
-"$cli" quantize "$model" --type Q8_0 --out "$out/q8.gguf" --quiet | grep -q "Q8_0"
+"$cli" quantize "$model" --type Q8_0 --out "$out/q8.gguf" --quiet >"$out/q8.txt"
+grep -q "Q8_0" "$out/q8.txt" # (not piped into grep -q: its early exit would SIGPIPE the cli)
 "$cli" quantize "$model" --type q4_k --imatrix "$fixtures/corpus/tinyshakespeare.txt" \
     --imatrix-tokens 1024 --out "$out/q4.gguf" --quiet >"$out/q4.txt"
 grep -q "importance matrix: 1024 tokens" "$out/q4.txt"
 grep -q "Q4_K_M with an importance matrix" "$out/q4.txt"
-"$cli" inspect "$out/q4.gguf" | grep -q "llama"
+"$cli" inspect "$out/q4.gguf" >"$out/inspect.txt"
+grep -q "llama" "$out/inspect.txt"
 "$cli" quant-compare "$model" "$out/q8.gguf" "$out/q4.gguf" --tokens 64 --decode 2 --json --quiet \
     >"$out/cmp.json"
 python3 - "$out/cmp.json" <<'PY'

@@ -237,7 +237,6 @@ private slots:
     // type the rules give it; --pure Q8_0 writes the very bytes llama-quantize --pure wrote.
     void writtenFilesReopen() {
         LLMLAB_REQUIRE_FIXTURE("gguf/quant/random-256-F32.gguf", f32Path);
-        LLMLAB_REQUIRE_FIXTURE("gguf/quant/random-256-Q8_0.gguf", q8Path);
         QTemporaryDir dir;
         const auto src = open(f32Path);
         const std::string out = dir.filePath("q4km.gguf").toStdString();
@@ -267,14 +266,30 @@ private slots:
         QCOMPARE(q->metadata().getInt("general.file_type"), 15);
         QVERIFY(r.bytesOut < r.bytesIn / 4);
 
-        const std::string pure = dir.filePath("q8.gguf").toStdString();
-        o.scheme = "Q8_0";
+    }
+
+    // --pure at F16, BF16 or a legacy type writes every tensor's bytes as llama-quantize
+    // --pure wrote them (the fixture files), the embedding and output included.
+    void pureFilesEqualLlamaCpps_data() {
+        QTest::addColumn<QString>("type");
+        for (const char* t : {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+            QTest::newRow(t) << QString(t);
+    }
+    void pureFilesEqualLlamaCpps() {
+        QFETCH(QString, type);
+        LLMLAB_REQUIRE_FIXTURE("gguf/quant/random-256-F32.gguf", f32Path);
+        LLMLAB_REQUIRE_FIXTURE(("gguf/quant/random-256-" + type.toStdString() + ".gguf"), theirPath);
+        QTemporaryDir dir;
+        const std::string pure = dir.filePath("pure.gguf").toStdString();
+        QuantizeOptions o;
+        o.scheme = type.toStdString();
         o.pure = true;
-        quantizeModel(*src, pure, o);
-        const auto ours = open(pure), theirs = open(q8Path);
+        quantizeModel(*open(f32Path), pure, o);
+        const auto ours = open(pure), theirs = open(theirPath);
+        QCOMPARE(ours->tensors().size(), theirs->tensors().size());
         for (const TensorInfo& t : theirs->tensors()) {
             const TensorInfo* mine = ours->find(t.name);
-            QVERIFY(mine && mine->dtype == t.dtype && mine->bytes == t.bytes);
+            QVERIFY2(mine && mine->dtype == t.dtype && mine->bytes == t.bytes, t.name.c_str());
             QVERIFY2(std::memcmp(ours->tensor(t.name).data(), theirs->tensor(t.name).data(),
                                  t.bytes) == 0,
                      t.name.c_str());

@@ -24,6 +24,8 @@ int sweep(const Args& args);
 int cost(const Args& args);
 int quantize(const Args& args);
 int quantCompare(const Args& args);
+int attribute(const Args& args);
+int patch(const Args& args);
 /// `bench landscape`: grid points per second of the toy model.
 int benchLandscape(const Args& args);
 

@@ -90,6 +90,17 @@ commands:
                                corpus by default): per-tensor RMSE and SNR, KL divergence to
                                the reference per position, top-1 agreement, perplexity, the
                                logit lens's KL by layer, file size and decode tokens/s
+  attribute MODEL --prompt TEXT --target TOKEN [--versus TOKEN] [--ablate zero|mean]
+        [--backend cpu|vulkan] [--json]
+                               direct logit attribution: each head's and MLP's share of
+                               logit(target) - logit(versus) at the last token (through the
+                               final norm, its scale frozen), the residual stream layer by
+                               layer; --ablate: each head ablated in turn
+  patch MODEL --clean TEXT --corrupt TEXT --target TOKEN --versus TOKEN [--json]
+                               activation patching: the clean run's residual stream patched
+                               into the corrupted run at each (layer, position), head outputs
+                               at each (layer, head); the fraction of the logit difference
+                               recovered (prompts of the same token length)
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]
@@ -169,7 +180,8 @@ int main(int argc, char** argv) {
         {"inspect", inspect},     {"models", models},
         {"landscape", landscape}, {"landscape-merge", landscapeMerge},
         {"sweep", sweep},         {"cost", cost},
-        {"quantize", quantize},   {"quant-compare", quantCompare}};
+        {"quantize", quantize},   {"quant-compare", quantCompare},
+        {"attribute", attribute}, {"patch", patch}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
         return 0;

@@ -25,6 +25,10 @@ struct Plan {
     std::vector<NodeId> kCache, vCache; // state nodes
     std::vector<NodeId> attention, residual, lens;
     std::vector<std::pair<std::vector<std::string>, NodeId>> inputs; // matmul inputs, by weight
+    std::vector<NodeId> heads, attnOut, mlpOut; // components, per layer
+    NodeId embedding = -1;
+    // Hook inputs (keep, add) per point and layer.
+    std::map<std::pair<int, int>, std::pair<NodeId, NodeId>> hooks;
     std::map<std::string, NodeId> adjustable; // weights held as parameters
     std::unique_ptr<Executable> exe;
 };
@@ -41,6 +45,7 @@ struct InferenceSession::Impl {
     // The cache in host memory while no plan holds it (its plan was replaced).
     std::vector<std::vector<float>> heldK, heldV;
     int heldContext = 0;
+    std::vector<float> ones, zeros; // a hook left alone
 
     // Copies the cache out of `from` into host memory.
     void hold(const Plan& from) {
@@ -195,6 +200,19 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
     plan->mask = g.input("mask", Shape{T, context});
     NodeId x = g.embedding(W("token_embd.weight"), plan->ids);
     if (gpt2) x = g.add(x, g.embedding(W("position_embd.weight"), plan->positions));
+    if (cap.components) {
+        g.capture(x);
+        plan->embedding = x;
+    }
+    // x * keep + add at a hook point, both inputs set by the session before each run.
+    auto hook = [&](NodeId v, HookPoint point, int layer, std::int64_t width) {
+        if (!cap.interventions) return v;
+        const std::string tag = std::string(hookPointName(point)) + "." + std::to_string(layer);
+        const NodeId keep = g.input("keep." + tag, Shape{T, width});
+        const NodeId add = g.input("add." + tag, Shape{T, width});
+        plan->hooks[{int(point), layer}] = {keep, add};
+        return g.add(g.mul(v, keep), add);
+    };
     const NodeId unembed = W(has("output.weight") ? "output.weight" : "token_embd.weight");
     auto finalLogits = [&](NodeId residual) {
         return g.matmul(norm(residual, "output_norm"), unembed, true);
@@ -221,7 +239,15 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
             g.capture(a.probs);
             plan->attention.push_back(a.probs);
         }
-        x = g.add(x, linear(a.output, blk(l, "attn_output")));
+        const NodeId z = hook(a.output, HookPoint::HeadOutput, l, std::int64_t(s.heads) * hd);
+        const NodeId attnOut = linear(z, blk(l, "attn_output"));
+        if (cap.components) {
+            g.capture(z);
+            g.capture(attnOut);
+            plan->heads.push_back(z);
+            plan->attnOut.push_back(attnOut);
+        }
+        x = g.add(x, attnOut);
         const NodeId h2 = norm(x, blk(l, "ffn_norm"));
         NodeId m;
         if (s.activation == Activation::SwiGlu)
@@ -230,7 +256,14 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
             m = g.relu(linear(h2, blk(l, "ffn_up")));
         else
             m = g.gelu(linear(h2, blk(l, "ffn_up")));
-        x = g.add(x, linear(m, blk(l, "ffn_down")));
+        m = hook(m, HookPoint::MlpHidden, l, w.at(blk(l, "ffn_down.weight")).shape().dim(1));
+        const NodeId mlpOut = linear(m, blk(l, "ffn_down"));
+        if (cap.components) {
+            g.capture(mlpOut);
+            plan->mlpOut.push_back(mlpOut);
+        }
+        x = g.add(x, mlpOut);
+        x = hook(x, HookPoint::Residual, l, s.width);
         if (cap.residual) {
             g.capture(x);
             plan->residual.push_back(x);
@@ -333,6 +366,33 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
         for (int j = 0; j <= m_position + t; ++j)
             mask[std::size_t(t) * std::size_t(context) + std::size_t(j)] = 0.0f;
     }
+    if (!p.hooks.empty()) {
+        for (const Intervention& iv : m_interventions) {
+            const std::size_t want = std::size_t(T) * std::size_t(hookWidth(iv.point));
+            if (iv.keep.size() != want || iv.add.size() != want)
+                throw std::invalid_argument(
+                    "an intervention at " + std::string(hookPointName(iv.point)) + " " +
+                    std::to_string(iv.layer) + " holds " + std::to_string(iv.keep.size()) +
+                    " values for a run that needs " + std::to_string(want));
+        }
+        for (const auto& [key, nodes] : p.hooks) {
+            const auto point = HookPoint(key.first);
+            const int layer = key.second;
+            const Intervention* found = nullptr;
+            for (const Intervention& iv : m_interventions)
+                if (iv.point == point && iv.layer == layer) found = &iv;
+            if (found) {
+                p.exe->setInput(nodes.first, std::span<const float>(found->keep));
+                p.exe->setInput(nodes.second, std::span<const float>(found->add));
+            } else {
+                const std::size_t n = std::size_t(T) * std::size_t(hookWidth(point));
+                I.ones.resize(std::max(I.ones.size(), n), 1.0f);
+                I.zeros.resize(std::max(I.zeros.size(), n), 0.0f);
+                p.exe->setInput(nodes.first, std::span<const float>(I.ones.data(), n));
+                p.exe->setInput(nodes.second, std::span<const float>(I.zeros.data(), n));
+            }
+        }
+    }
     p.exe->setInput(p.ids, tokens);
     p.exe->setInput(p.positions, std::span<const std::int32_t>(pos));
     p.exe->setInput(p.mask, std::span<const float>(mask));
@@ -350,7 +410,46 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
     for (NodeId id : p.residual) m_captures.residual.push_back(p.exe->read(id));
     for (NodeId id : p.lens) m_captures.logitLens.push_back(p.exe->read(id));
     for (const auto& [names, id] : p.inputs) m_captures.matmulInputs.push_back({names, p.exe->read(id)});
+    for (NodeId id : p.heads) m_captures.headOutputs.push_back(p.exe->read(id));
+    for (NodeId id : p.attnOut) m_captures.attnOutputs.push_back(p.exe->read(id));
+    for (NodeId id : p.mlpOut) m_captures.mlpOutputs.push_back(p.exe->read(id));
+    if (p.embedding >= 0) m_captures.embedding = p.exe->read(p.embedding);
     return p.exe->read(p.logits);
+}
+
+std::string_view hookPointName(HookPoint p) {
+    switch (p) {
+    case HookPoint::Residual:
+        return "resid_post";
+    case HookPoint::HeadOutput:
+        return "head_out";
+    case HookPoint::MlpHidden:
+        return "mlp_hidden";
+    }
+    return "?";
+}
+
+int InferenceSession::hookWidth(HookPoint p) const {
+    const ModelSpec& s = spec();
+    switch (p) {
+    case HookPoint::Residual:
+        return s.width;
+    case HookPoint::HeadOutput:
+        return s.heads * (s.headDim > 0 ? s.headDim : s.width / s.heads);
+    case HookPoint::MlpHidden:
+        return int(m_impl->weights.at(blk(0, "ffn_down.weight")).shape().dim(1));
+    }
+    return 0;
+}
+
+void InferenceSession::setInterventions(std::vector<Intervention> interventions) {
+    if (!m_options.interventions && !interventions.empty())
+        throw std::logic_error("this session was not compiled with hooks (CaptureOptions::interventions)");
+    for (const Intervention& iv : interventions)
+        if (iv.layer < 0 || iv.layer >= spec().layers)
+            throw std::invalid_argument("an intervention at layer " + std::to_string(iv.layer) +
+                                        " of a " + std::to_string(spec().layers) + "-layer model");
+    m_interventions = std::move(interventions);
 }
 
 std::vector<std::string> InferenceSession::weightNames() const {

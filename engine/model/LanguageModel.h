@@ -20,6 +20,30 @@ struct CaptureOptions {
     /// The input of every weight matrix, [T, in] by the weight's name (q, k and v share theirs):
     /// what an importance matrix for quantization is measured from.
     bool matmulInputs = false;
+    /// Each block's parts, per layer: the heads' outputs before the output projection
+    /// [T, heads * headDim], the attention block's output after it (bias included) [T, width],
+    /// the MLP's output [T, width]; and the embedding [T, width] (what attribution needs).
+    bool components = false;
+    /// Compiles a hook at every HookPoint: a run then computes x * keep + add there, with
+    /// keep = 1 and add = 0 unless setInterventions says otherwise. Changing an intervention
+    /// never recompiles.
+    bool interventions = false;
+};
+
+/// Where an intervention replaces a value in the forward pass (per layer).
+enum class HookPoint : std::uint8_t {
+    Residual,   ///< the residual stream after the block [T, width]
+    HeadOutput, ///< the heads' outputs before the output projection [T, heads * headDim]
+    MlpHidden,  ///< the MLP's hidden activation before its down projection [T, ffn]
+};
+std::string_view hookPointName(HookPoint p);
+
+/// x -> x * keep + add at one hook for the next runs of T tokens: `keep` and `add` hold T rows
+/// of the hook's width (zero keep and a value in add replaces; keep 0 and add 0 ablates).
+struct Intervention {
+    HookPoint point = HookPoint::Residual;
+    int layer = 0;
+    std::vector<float> keep, add;
 };
 
 /// What the last prefill/decode call captured.
@@ -31,6 +55,8 @@ struct ForwardCaptures {
     std::vector<std::vector<float>> logitLens; ///< per layer
     /// (weight names, their input [T, in]) per distinct input, when matmulInputs is set.
     std::vector<std::pair<std::vector<std::string>, std::vector<float>>> matmulInputs;
+    std::vector<std::vector<float>> headOutputs, attnOutputs, mlpOutputs; ///< per layer (components)
+    std::vector<float> embedding;                                         ///< (components)
 };
 
 /// One conversation's state on one backend: the KV cache and the position reached.
@@ -76,6 +102,14 @@ public:
     /// New values for an adjustable weight (its element count), used by every later run.
     void setWeight(const std::string& name, std::span<const float> values);
 
+    /// Interventions for every later run (compiled with CaptureOptions::interventions; throws
+    /// std::logic_error otherwise). A run whose token count does not match an intervention's
+    /// rows throws std::invalid_argument. An empty list runs the model untouched.
+    void setInterventions(std::vector<Intervention> interventions);
+    const std::vector<Intervention>& interventions() const { return m_interventions; }
+    /// The width of a hook point's rows.
+    int hookWidth(HookPoint p) const;
+
     struct Impl;
 
 private:
@@ -87,6 +121,7 @@ private:
     CaptureOptions m_options;
     int m_position = 0;
     ForwardCaptures m_captures;
+    std::vector<Intervention> m_interventions;
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -216,9 +216,10 @@ void symmetricLegacy(const float* x, u8* b, const float* w, int bits) {
     putHalf(b, d);
     const float id = d != 0 ? 1.0f / d : 0.0f;
     int q[32];
+    const float bias = float(half) + 0.5f; // one constant, 8.5 or 16.5, added once: as ggml does
     for (int i = 0; i < 32; ++i)
         q[i] = w ? clampNearest(x[i] * id, -half, half - 1) + half
-                 : std::min(top, int(std::int8_t(x[i] * id + float(half) + 0.5f)));
+                 : std::min(top, int(std::int8_t(x[i] * id + bias)));
     u8* qs = b + (bits == 5 ? 6 : 2);
     std::uint32_t qh = 0;
     for (int j = 0; j < 16; ++j) {

@@ -19,6 +19,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -59,7 +60,8 @@ QuantLab::QuantLab(JobRunner* runner, QWidget* parent) : QWidget(parent), m_runn
     m_reference->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_files = new QListWidget(this);
     m_files->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_files->setMaximumHeight(90);
+    m_files->setMaximumHeight(64);
+    m_files->setMinimumHeight(40);
     m_files->setToolTip(tr("The files compared with the reference: made here, or any GGUF of "
                            "the same model"));
     m_add = new QPushButton(tr("Add files…"), this);
@@ -123,6 +125,7 @@ QuantLab::QuantLab(JobRunner* runner, QWidget* parent) : QWidget(parent), m_runn
 
     m_ladderModel = new views::QuantLadderModel(this);
     m_table = makeTable(m_ladderModel, this);
+    m_table->setMinimumHeight(60); // a laptop's 720 px: the table scrolls, the charts keep 150
     m_exportTable = new QPushButton(tr("Export table…"), this);
     auto* tableBox = new QWidget(this);
     auto* tableLayout = new QVBoxLayout(tableBox);
@@ -138,11 +141,12 @@ QuantLab::QuantLab(JobRunner* runner, QWidget* parent) : QWidget(parent), m_runn
     m_lens = new views::LensDriftChart(this);
     m_next = new views::QuantNextTokenChart(this);
     for (views::ChartView* c : std::initializer_list<views::ChartView*>{m_kl, m_lens, m_next})
-        c->setMinimumHeight(180);
+        c->setMinimumHeight(150);
     m_map = new views::TensorErrorMap(this);
-    m_map->setMinimumHeight(180);
+    m_map->setMinimumHeight(150);
     m_tensorModel = new views::TensorErrorModel(this);
     m_tensorTable = makeTable(m_tensorModel, this);
+    m_tensorTable->setMinimumHeight(60);
     m_tensorTable->setSortingEnabled(false);
     m_fileBox = new QComboBox(this);
     m_exportTensors = new QPushButton(tr("Export tensors…"), this);
@@ -176,12 +180,23 @@ QuantLab::QuantLab(JobRunner* runner, QWidget* parent) : QWidget(parent), m_runn
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 2);
+    split->setSizes({190, 380}); // the table shows a ladder of five without scrolling
     split->setChildrenCollapsible(false);
 
-    auto* layout = new QVBoxLayout(this);
+    // In a scroll area: on a laptop's 720 px the pane scrolls instead of squeezing its charts
+    // below their 150 px or pushing the window past the screen.
+    auto* content = new QWidget(this);
+    auto* layout = new QVBoxLayout(content);
     layout->addLayout(form);
     layout->addWidget(m_message);
     layout->addWidget(split, 1);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
 
     connect(m_add, &QPushButton::clicked, this, [this] {
         addLadderFiles(QFileDialog::getOpenFileNames(this, tr("Add quantized files"), m_outDir,
