@@ -1,6 +1,8 @@
 // The interface every compute backend implements: compile a Graph once, run it many times.
 #pragma once
 
+#include <cstdint>
+
 #include "Graph.h"
 
 #include <memory>
@@ -22,6 +24,9 @@ public:
     virtual void run() = 0;
     /// The values of a captured node after the last run.
     virtual std::vector<float> read(NodeId id) const = 0;
+    /// Bytes of host memory held for the graph's values (inputs, intermediates, widened
+    /// constants); 0 where the backend does not say.
+    virtual std::uint64_t bufferBytes() const { return 0; }
 };
 
 /// One compute device behind one API.

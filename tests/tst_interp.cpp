@@ -30,11 +30,6 @@ std::unique_ptr<Backend> cpu() {
     return createBackend("cpu", &error);
 }
 
-double maxDiff(const std::vector<float>& a, const std::vector<float>& b) {
-    double d = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, double(std::fabs(a[i] - b[i])));
-    return d;
-}
 
 } // namespace
 
@@ -164,6 +159,32 @@ private slots:
         QVERIFY(r.diffChange[layer][head] != 0.0);
         const AblationResult mean = headAblation(m, *backend, ids, 403, 385, AblationKind::Mean);
         QCOMPARE(mean.baseDiff, r.baseDiff);
+    }
+
+    // The hooks on the Vulkan backend: the same patched and ablated runs as on the CPU.
+    void vulkanAgreesWithTheCpu() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        std::string why;
+        auto vulkan = test::makeVulkanBackend(&why);
+        if (!vulkan) {
+            if (test::runningInCi()) QFAIL(why.c_str());
+            QSKIP(why.c_str());
+        }
+        const auto m = open(path);
+        const std::vector<std::int32_t> ids{1, 403, 407, 261, 378, 260, 290};
+        auto backend = cpu();
+        const AblationResult a = headAblation(m, *backend, ids, 403, 385);
+        const AblationResult b = headAblation(m, *vulkan, ids, 403, 385);
+        QVERIFY(std::fabs(a.baseDiff - b.baseDiff) < 1e-3);
+        for (std::size_t l = 0; l < a.diffChange.size(); ++l)
+            for (std::size_t h = 0; h < a.diffChange[l].size(); ++h)
+                QVERIFY2(std::fabs(a.diffChange[l][h] - b.diffChange[l][h]) < 2e-3,
+                         qPrintable(QStringLiteral("layer %1 head %2").arg(l).arg(h)));
+        const LogitAttribution da = directLogitAttribution(m, *backend, ids, 403, 385);
+        const LogitAttribution db = directLogitAttribution(m, *vulkan, ids, 403, 385);
+        QVERIFY(std::fabs(db.total() - db.logitDiff) < 1e-3);
+        QVERIFY(std::fabs(da.total() - db.total()) < 2e-3);
+        QCOMPARE(test::validationErrors(*vulkan, &why), std::size_t(0));
     }
 
     void singleTokensOnly() {

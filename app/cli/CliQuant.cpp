@@ -4,27 +4,18 @@
 // `llmlab-cli quant-compare REF A B ...`: the ladder side by side on a text.
 #include "BackendFactory.h"
 #include "Cli.h"
+#include "TextFile.h"
 #include "formats/ModelFile.h"
 #include "quant/ModelQuantizer.h"
 #include "quant/QuantCompare.h"
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 
 namespace llmlab::cli {
 
 namespace {
-
-std::string readText(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot be read");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 int whole(const Args& args, const char* name, int fallback) {
     const std::string v = option(args, name);
@@ -61,7 +52,7 @@ int quantize(const Args& args) {
     if (const std::string text = option(args, "imatrix"); !text.empty()) {
         std::unique_ptr<Backend> backend = createBackend(option(args, "backend", "cpu"), &error);
         if (!backend) throw std::runtime_error(error);
-        importance = computeImportance(model, *backend, readText(text), whole(args, "chunk", 256),
+        importance = computeImportance(model, *backend, readTextFile(text), whole(args, "chunk", 256),
                                        whole(args, "imatrix-tokens", 8192), stderrProgress(quiet));
         o.importance = &importance;
         std::printf("importance matrix: %d tokens of %s, %zu matrices\n", importance.tokens,
@@ -94,7 +85,7 @@ int quantCompare(const Args& args) {
     o.backend = option(args, "backend", o.backend);
     const std::string textPath = option(args, "text", LLMLAB_DEFAULT_TEXT);
     const std::vector<std::string> others(files.begin() + 1, files.end());
-    const QuantCompareResult r = compareQuantizations(files.front(), others, readText(textPath), o,
+    const QuantCompareResult r = compareQuantizations(files.front(), others, readTextFile(textPath), o,
                                                       stderrProgress(flag(args, "quiet")));
     if (flag(args, "json"))
         std::printf("%s\n", quantCompareJson(r).c_str());

@@ -41,6 +41,7 @@ public:
         m_ints.resize(nodes.size());
         m_ptr.resize(nodes.size(), nullptr);
         m_packed.resize(nodes.size());
+        const std::vector<int> pooled = planBuffers();
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             const Node& n = nodes[i];
             const auto count = std::size_t(n.shape.numel());
@@ -64,6 +65,9 @@ public:
                 m_ptr[i] = m_ptr[std::size_t(n.inputs[0])];
             } else if (n.dtype == DType::I32) {
                 m_ints[i].assign(count, 0);
+            } else if (pooled[i] >= 0) {
+                m_ptr[i] = m_pool[std::size_t(pooled[i])].data();
+                m_clearFirst[i] = true;
             } else {
                 m_values[i].assign(count, 0.0f);
                 m_ptr[i] = m_values[i].data();
@@ -101,6 +105,14 @@ public:
             std::fprintf(stderr, "%-20s %9.3f ms\n", op.c_str(), s * 1e3);
     }
 
+    std::uint64_t bufferBytes() const override {
+        std::uint64_t bytes = 0;
+        for (const auto& v : m_values) bytes += v.size() * sizeof(float);
+        for (const auto& v : m_pool) bytes += v.size() * sizeof(float);
+        for (const auto& v : m_ints) bytes += v.size() * sizeof(std::int32_t);
+        return bytes;
+    }
+
     std::vector<float> read(NodeId id) const override {
         const Node& n = m_graph.node(id);
         if (!n.captured && !isHostVisible(n.op))
@@ -115,6 +127,68 @@ public:
     }
 
 private:
+    // Intermediate F32 values share buffers once dead: node i takes a free buffer (the
+    // smallest that fits, else the largest grown) and gives its inputs' buffers back after
+    // the last node that reads them. Inputs, states, parameters, captured values and anything
+    // an in-place op aliases or writes keep buffers of their own. Returns each node's pool
+    // buffer (-1: its own) and sizes m_pool. A pass of the TinyLlama shape over 256 tokens held
+    // ~1 GB of intermediates before; now what is alive at once.
+    std::vector<int> planBuffers() {
+        const auto& nodes = m_graph.nodes();
+        const std::size_t N = nodes.size();
+        m_clearFirst.assign(N, false);
+        std::vector<std::size_t> root(N);
+        std::vector<bool> pinned(N, false);
+        for (std::size_t i = 0; i < N; ++i) {
+            const Node& n = nodes[i];
+            root[i] = n.outputAliasesInput0 ? root[std::size_t(n.inputs[0])] : i;
+            if (n.op == OpKind::Input || n.op == OpKind::State || n.op == OpKind::Parameter ||
+                n.op == OpKind::Constant || n.dtype != DType::F32 || n.captured)
+                pinned[root[i]] = true;
+            for (int k : n.alsoWrites) pinned[root[std::size_t(n.inputs[std::size_t(k)])]] = true;
+        }
+        if (std::getenv("LLMLAB_NO_BUFFER_REUSE")) return std::vector<int>(N, -1);
+        std::vector<std::size_t> lastUse(N);
+        for (std::size_t i = 0; i < N; ++i) {
+            lastUse[root[i]] = std::max(lastUse[root[i]], i);
+            for (NodeId in : nodes[i].inputs) {
+                const std::size_t r = root[std::size_t(in)];
+                lastUse[r] = std::max(lastUse[r], i);
+            }
+        }
+        std::vector<std::vector<std::size_t>> freedAt(N);
+        for (std::size_t r = 0; r < N; ++r)
+            if (root[r] == r && !pinned[r]) freedAt[lastUse[r]].push_back(r);
+        std::vector<int> buffer(N, -1);
+        std::vector<std::size_t> capacity;
+        std::vector<int> freeList;
+        for (std::size_t i = 0; i < N; ++i) {
+            if (root[i] == i && !pinned[i]) {
+                const std::size_t need = std::size_t(nodes[i].shape.numel());
+                int best = -1;
+                for (int b : freeList)
+                    if (capacity[std::size_t(b)] >= need &&
+                        (best < 0 || capacity[std::size_t(b)] < capacity[std::size_t(best)]))
+                        best = b;
+                if (best < 0)
+                    for (int b : freeList)
+                        if (best < 0 || capacity[std::size_t(b)] > capacity[std::size_t(best)]) best = b;
+                if (best < 0) {
+                    best = int(capacity.size());
+                    capacity.push_back(0);
+                } else {
+                    freeList.erase(std::find(freeList.begin(), freeList.end(), best));
+                }
+                capacity[std::size_t(best)] = std::max(capacity[std::size_t(best)], need);
+                buffer[i] = best;
+            }
+            for (std::size_t r : freedAt[i]) freeList.push_back(buffer[r]);
+        }
+        m_pool.resize(capacity.size());
+        for (std::size_t b = 0; b < capacity.size(); ++b) m_pool[b].assign(capacity[b], 0.0f);
+        return buffer;
+    }
+
     // True when constant `id` can stay packed: its rows can be widened one by one and every
     // reader takes it as a weight matrix.
     bool readsPackedOnly(NodeId id) const {
@@ -153,6 +227,9 @@ private:
     void execute(const Node& n, std::size_t i) {
         float* out = const_cast<float*>(m_ptr[i]); // its own buffer, or input 0's for in-place ops
         const std::int64_t count = n.shape.numel();
+        // A shared buffer holds an earlier node's values: start from zeros, as an own buffer
+        // of a first run does (ops that leave part of their output unwritten rely on it).
+        if (m_clearFirst[i]) std::fill_n(out, count, 0.0f);
         const OpParams& p = n.params;
         switch (n.op) {
         case OpKind::Input:
@@ -402,6 +479,8 @@ private:
     int m_threads;
     bool m_invariant = false; // batch-invariant kernels (CpuBackend::setBatchInvariant)
     std::vector<std::vector<float>> m_values;
+    std::vector<std::vector<float>> m_pool; // shared buffers of intermediate values
+    std::vector<bool> m_clearFirst;         // a pooled node's buffer is zeroed before it runs
     std::vector<std::vector<std::int32_t>> m_ints;
     std::vector<const float*> m_ptr;
     std::vector<Tensor> m_packed; ///< constants kept packed (F16, BF16, quantized), else empty

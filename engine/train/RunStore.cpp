@@ -1,5 +1,6 @@
 #include "RunStore.h"
 
+#include "TextFile.h"
 #include "formats/MappedFile.h"
 #include "formats/SafetensorsReader.h"
 #include "formats/SafetensorsWriter.h"
@@ -41,13 +42,6 @@ void renameInto(const std::string& tmp, const std::string& path) {
     if (ec) throw std::runtime_error(path + ": cannot be written (" + ec.message() + ")");
 }
 
-std::string readText(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot be read");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 std::string metricsLine(const TrainMetrics& m) {
     char buf[512];
@@ -119,7 +113,7 @@ void RunStore::create(const TrainConfig& config) const {
 
 TrainConfig RunStore::loadConfig() const {
     try {
-        return configFromJson(readText(m_dir + "/config.json"));
+        return configFromJson(readTextFile(m_dir + "/config.json"));
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(m_dir + "/config.json: " + e.what());
     }

@@ -1,28 +1,15 @@
 #include "QuantJobs.h"
 
 #include "cpu/CpuBackend.h"
+#include "TextFile.h"
 #include "formats/ModelFile.h"
 #include "quant/ModelQuantizer.h"
 
 #include <QFileInfo>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace llmlab::gui {
-
-namespace {
-
-std::string readText(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot be read");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-} // namespace
 
 JobFn makeLadderJob(std::shared_ptr<const ModelFile> model, LadderRequest request) {
     return [model, request](JobContext& ctx) -> QVariant {
@@ -38,7 +25,7 @@ JobFn makeLadderJob(std::shared_ptr<const ModelFile> model, LadderRequest reques
         if (!request.importanceText.empty()) {
             CpuBackend cpu;
             importance = computeImportance(
-                model, cpu, readText(request.importanceText), 256, request.importanceTokens,
+                model, cpu, readTextFile(request.importanceText), 256, request.importanceTokens,
                 [&](double f, const std::string& what) { ctx.progress(f * share, what); }, &ctx.cancel);
             o.importance = &importance;
             base = share;
@@ -70,7 +57,7 @@ JobFn makeLadderJob(std::shared_ptr<const ModelFile> model, LadderRequest reques
 JobFn makeQuantCompareJob(std::string reference, std::vector<std::string> files, std::string text,
                           QuantCompareOptions options) {
     return [reference, files, text, options](JobContext& ctx) -> QVariant {
-        const std::string body = readText(text);
+        const std::string body = readTextFile(text);
         QuantCompareResult r = compareQuantizations(
             reference, files, body, options,
             [&](double f, const std::string& what) { ctx.progress(f, what); }, &ctx.cancel);
