@@ -1,6 +1,7 @@
 #include "BackendFactory.h"
 #include "Bench.h"
 #include "Cli.h"
+#include "interp/Attribution.h"
 #include "formats/MappedFile.h"
 #include "model/BenchModel.h"
 #include "model/LanguageModel.h"
@@ -166,6 +167,59 @@ int benchMakeModel(const Args& args) {
     return 0;
 }
 
+// `bench ablate MODEL`: every head zero-ablated in turn through the hooks (one compiled pass,
+// inputs changed between runs), beside what recompiling per intervention costs: a fresh
+// session compiled and run for each of the first --recompile heads, extrapolated.
+int benchAblate(const Args& args) {
+    if (args.size() < 2) throw std::invalid_argument("say which model: bench ablate MODEL");
+    std::string error;
+    std::shared_ptr<const ModelFile> model = ModelFile::open(args[1], &error);
+    if (!model) throw std::runtime_error(error);
+    if (flag(args, "mlock") && !model->lockInMemory())
+        std::fprintf(stderr, "llmlab-cli: could not lock %s in memory (RLIMIT_MEMLOCK)\n",
+                     args[1].c_str());
+    const int n = std::stoi(option(args, "tokens", "16"));
+    const int recompile = std::stoi(option(args, "recompile", "8"));
+    auto backend = createBackend(option(args, "backend", "cpu"), &error);
+    if (!backend) throw std::runtime_error(error);
+    const ModelSpec& s = model->spec();
+    std::vector<std::int32_t> ids(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) ids[std::size_t(i)] = std::int32_t((i * 7919 + 1) % s.vocab);
+    using Clock = std::chrono::steady_clock;
+    // Warm the mapped weights once, so neither side pays the first page faults.
+    {
+        InferenceSession warm(model, *backend, n);
+        warm.prefill(ids);
+    }
+    const AblationResult r = headAblation(model, *backend, ids, 1 % s.vocab, 2 % s.vocab);
+    // Recompiling: a session whose pass is built and compiled anew for each intervention.
+    const int heads = s.layers * s.heads;
+    const int k = std::min(recompile, heads);
+    const auto t0 = Clock::now();
+    for (int i = 0; i < k; ++i) {
+        CaptureOptions cap;
+        cap.interventions = true;
+        InferenceSession fresh(model, *backend, n, cap);
+        const int hw = fresh.hookWidth(HookPoint::HeadOutput), hd = hw / s.heads;
+        Intervention iv{HookPoint::HeadOutput, i / s.heads,
+                        std::vector<float>(std::size_t(n) * std::size_t(hw), 1.0f),
+                        std::vector<float>(std::size_t(n) * std::size_t(hw), 0.0f)};
+        for (int t = 0; t < n; ++t)
+            for (int j = (i % s.heads) * hd; j < (i % s.heads + 1) * hd; ++j)
+                iv.keep[std::size_t(t) * std::size_t(hw) + std::size_t(j)] = 0.0f;
+        fresh.setInterventions({iv});
+        fresh.prefill(ids);
+    }
+    const double perRecompiled = std::chrono::duration<double>(Clock::now() - t0).count() / std::max(1, k);
+    std::printf("ablate %s: %d heads x %d tokens on %s (%s): hooks %.2f s for %d runs (%.1f ms a "
+                "head); recompiling per head %.1f ms a head (measured on %d), %.2f s for all; "
+                "ratio %.2f\n",
+                args[1].c_str(), heads, n, backend->name().c_str(), backend->deviceName().c_str(),
+                r.seconds, r.runs, 1e3 * r.seconds / std::max(1, r.runs), 1e3 * perRecompiled, k,
+                perRecompiled * heads, perRecompiled * heads / std::max(1e-9, r.seconds));
+    return 0;
+}
+
 } // namespace
 
 int bench(const Args& args) {
@@ -175,6 +229,7 @@ int bench(const Args& args) {
     if (what == "decode" || what == "prompt") return benchModel(args, what == "decode");
     if (what == "make-model") return benchMakeModel(args);
     if (what == "landscape") return benchLandscape(args);
+    if (what == "ablate") return benchAblate(args);
     std::fprintf(
         stderr,
         "llmlab-cli bench: say what to measure: ops, train, decode, prompt (or make-model)\n");

@@ -27,6 +27,7 @@ const std::map<std::string, CommandOptions>& commandOptions() {
         {"check", {{{"op", 's'}}, 1}},
         {"bench",
          {{{"backend", 's'},
+           {"recompile", 'i'},
            {"reps", 'i'},
            {"sizes", 's'},
            {"preset", 's'},

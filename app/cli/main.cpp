@@ -19,6 +19,9 @@ commands:
                                training steps/s (full batch: forward, backward, AdamW)
   bench decode MODEL [--tokens N] [--backend B] [--mlock] [--no-mmap]
   bench prompt MODEL [--tokens N] [--reps N] [--backend B] [--mlock] [--no-mmap]
+  bench ablate MODEL [--tokens N] [--recompile K] [--backend B] [--mlock]
+                               every head zero-ablated in turn through the hooks (one
+                               compiled pass), beside a pass recompiled per head (K measured)
                                tokens/s decoding through the KV cache / of one prompt batch;
                                --mlock pins the mapped weights in RAM first,
                                --no-mmap reads them into memory instead of mapping
