@@ -69,7 +69,8 @@ private slots:
         QCOMPARE(lab.lensChart()->seriesCount(), 3);
         QCOMPARE(lab.nextTokenChart()->seriesCount(), 4);
         QVERIFY(lab.errorMap()->hasHeatmap());
-        QCOMPARE(lab.errorMap()->kinds().size(), std::size_t(7)); // q k v o gate up down
+        QCOMPARE(lab.errorMap()->kinds().size(), std::size_t(7)); // q k v output gate up down
+        QCOMPARE(lab.errorMap()->kinds().front(), QStringLiteral("q"));
         QCOMPARE(lab.fileBox()->count(), 3);
         QCOMPARE(lab.fileBox()->currentIndex(), 2); // the most quantized
         QVERIFY(lab.tensorModel()->rowCount() > 30);
@@ -78,6 +79,13 @@ private slots:
         const double klQ2 = lab.ladderModel()->data(lab.ladderModel()->index(3, 5), Qt::UserRole).toDouble();
         QVERIFY(klQ8 > 0 && klQ8 < klQ2);
 
+        // LLMLAB_SHOT_DIR: a picture of each results tab (to look at, at the lab's 1280x720).
+        if (const QString shots = qEnvironmentVariable("LLMLAB_SHOT_DIR"); !shots.isEmpty())
+            for (int i = 0; i < lab.tabs()->count(); ++i) {
+                lab.tabs()->setCurrentIndex(i);
+                QTest::qWait(100);
+                QVERIFY(lab.grab().save(QStringLiteral("%1/quant-tab-%2.png").arg(shots).arg(i)));
+            }
         const QString csv = dir.filePath(QStringLiteral("ladder.csv"));
         QVERIFY(lab.exportTable(csv, false));
         QFile f(csv);

@@ -200,6 +200,13 @@ void fitChartToSpace(QCustomPlot& plot) {
     if (plot.axisRectCount() == 0) return;
     // Before the first layout the axis rect has no size yet: nothing to fit to.
     if (plot.axisRect()->width() < 10 || plot.axisRect()->height() < 10) return;
+    // Lay out first (as replot does after this): the axis rect then has the size the plot has
+    // now, not the one of its last replot — which, for a chart filled while its tab was hidden,
+    // was a sliver, and its labels were thinned for that.
+    QCPLayout* layout = plot.plotLayout();
+    layout->update(QCPLayoutElement::upPreparation);
+    layout->update(QCPLayoutElement::upMargins);
+    layout->update(QCPLayoutElement::upLayout);
     for (QCPAxis* axis : plot.axisRect()->axes()) thinTicks(*axis);
     fitLegend(plot);
     wrapSentences(plot);

@@ -33,6 +33,10 @@ int benchLandscape(const Args& args);
 /// missing value, or a value of the wrong kind (a word where a number goes).
 void validateOptions(const std::string& command, const Args& args);
 
+/// The arguments of `command` that are neither options nor their values (by the command's
+/// table of options: a flag takes no value).
+std::vector<std::string> positionals(const std::string& command, const Args& args);
+
 /// The value after `--name` (or `--name=value`), or `fallback`.
 std::string option(const Args& args, const std::string& name, const std::string& fallback = "");
 /// True when `--name` is present.

@@ -19,22 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-// Options that take a value, so their value is not mistaken for the model path.
-bool takesValue(const std::string& a) {
-    return a == "--stats" || a == "--bins";
-}
-
-std::string positional(const Args& args) {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (takesValue(args[i])) {
-            ++i;
-            continue;
-        }
-        if (!args[i].starts_with("--")) return args[i];
-    }
-    return {};
-}
-
 double percent(std::int64_t part, std::int64_t whole) {
     return whole > 0 ? 100.0 * double(part) / double(whole) : 0.0;
 }
@@ -194,7 +178,8 @@ const TensorInfo* findTensor(const ModelFile& m, const std::string& name) {
 } // namespace
 
 int inspect(const Args& args) {
-    const std::string path = positional(args);
+    const std::vector<std::string> given = positionals("inspect", args);
+    const std::string path = given.empty() ? std::string() : given.front();
     if (path.empty()) {
         std::fprintf(stderr, "llmlab-cli inspect: give the model to inspect: llmlab-cli inspect "
                              "PATH [--json] [--tensors] [--stats NAME [--bins N]]\n");

@@ -225,6 +225,25 @@ bool isNumber(const std::string& v) {
 
 } // namespace
 
+std::vector<std::string> positionals(const std::string& command, const Args& args) {
+    const auto found = commandOptions().find(command);
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.rfind("-", 0) != 0 || a.size() < 2 || std::isdigit(static_cast<unsigned char>(a[1]))) {
+            out.push_back(a);
+            continue;
+        }
+        const std::string name = a.substr(a.rfind("--", 0) == 0 ? 2 : 1);
+        if (name.find('=') != std::string::npos) continue;
+        const char kind = found == commandOptions().end() || !found->second.options.count(name)
+                              ? 's'
+                              : found->second.options.at(name);
+        if (kind != 'f') ++i; // its value
+    }
+    return out;
+}
+
 void validateOptions(const std::string& command, const Args& args) {
     const auto found = commandOptions().find(command);
     if (found == commandOptions().end()) return;

@@ -5,6 +5,7 @@
 // (with attribute): each head ablated in turn.
 #include "BackendFactory.h"
 #include "Cli.h"
+#include "Sampling.h"
 #include "formats/ModelFile.h"
 #include "interp/Attribution.h"
 #include "model/Generator.h"
@@ -69,12 +70,8 @@ int attribute(const Args& args) {
     if (versus < 0) {
         InferenceSession s(o.model, *o.backend, int(ids.size()));
         const std::vector<float> last = s.prefillLast(ids);
-        float best = -1e30f;
-        for (std::int32_t i = 0; i < std::int32_t(last.size()); ++i)
-            if (i != target && last[std::size_t(i)] > best) {
-                best = last[std::size_t(i)];
-                versus = i;
-            }
+        for (const auto& [id, logit] : topK(last, 2))
+            if (id != target && versus < 0) versus = std::int32_t(id);
     }
     const LogitAttribution a = directLogitAttribution(o.model, *o.backend, ids, target, versus);
     const std::string ablate = option(args, "ablate");

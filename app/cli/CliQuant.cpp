@@ -64,16 +64,7 @@ int quantize(const Args& args) {
 }
 
 int quantCompare(const Args& args) {
-    std::vector<std::string> files;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i].rfind("--", 0) == 0) {
-            if (args[i].find('=') == std::string::npos && args[i] != "--json" &&
-                args[i] != "--no-lens" && args[i] != "--quiet")
-                ++i; // its value
-            continue;
-        }
-        files.push_back(args[i]);
-    }
+    const std::vector<std::string> files = positionals("quant-compare", args);
     if (files.size() < 2)
         throw std::invalid_argument(
             "name a reference and at least one more file: llmlab-cli quant-compare REF.gguf A.gguf ...");

@@ -105,6 +105,22 @@ Tensor ModelFile::tensor(std::string_view name) const {
     return Tensor::borrow(t->dtype, t->shape, file->data() + t->offset, file);
 }
 
+std::vector<float> ModelFile::outInFloats(std::string_view name, Shape* shape) const {
+    const TensorInfo* t = find(name);
+    std::vector<float> v = tensor(name).toFloats();
+    if (!t->transposed || t->shape.rank() != 2) {
+        if (shape) *shape = t->shape;
+        return v;
+    }
+    const std::int64_t rows = t->shape.dim(0), cols = t->shape.dim(1);
+    std::vector<float> out(v.size());
+    for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t c = 0; c < cols; ++c)
+            out[std::size_t(c * rows + r)] = v[std::size_t(r * cols + c)];
+    if (shape) *shape = Shape{cols, rows};
+    return out;
+}
+
 std::uint64_t ModelFile::fileBytes() const {
     std::uint64_t n = 0;
     for (const auto& f : m_raw.files) n += f->size();

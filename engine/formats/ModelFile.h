@@ -36,6 +36,10 @@ public:
     /// The tensor borrowed from the mapped file (alive as long as the Tensor is), in its stored
     /// dtype and shape. Throws std::out_of_range for an unknown name.
     Tensor tensor(std::string_view name) const;
+    /// The tensor widened to F32 in [out, in] order: GPT-2's Conv1D matrices (stored [in, out],
+    /// TensorInfo::transposed) are transposed, everything else is as stored. `shape` gets the
+    /// shape of what is returned. Throws std::out_of_range for an unknown name.
+    std::vector<float> outInFloats(std::string_view name, Shape* shape = nullptr) const;
     /// A tokenizer file found beside the model (tokenizer.json, tok512.bin), or empty; GGUF
     /// files carry their vocabulary in the metadata instead (tokenizer.ggml.*).
     const std::string& tokenizerPath() const { return m_raw.tokenizerPath; }

@@ -1,5 +1,6 @@
 #include "interp/Attribution.h"
 
+#include "Sampling.h"
 #include "model/LanguageModel.h"
 #include "tokenizers/Tokenizer.h"
 
@@ -27,13 +28,10 @@ double logitDiffAt(const std::vector<float>& logits, int position, int vocab, st
 
 double meanLoss(const std::vector<float>& logits, const std::vector<std::int32_t>& ids, int vocab) {
     double sum = 0;
-    for (std::size_t t = 0; t + 1 < ids.size(); ++t) {
-        const float* l = logits.data() + t * std::size_t(vocab);
-        double mx = -1e300, z = 0;
-        for (int i = 0; i < vocab; ++i) mx = std::max(mx, double(l[i]));
-        for (int i = 0; i < vocab; ++i) z += std::exp(double(l[i]) - mx);
-        sum += mx + std::log(z) - double(l[ids[t + 1]]);
-    }
+    for (std::size_t t = 0; t + 1 < ids.size(); ++t)
+        sum += rowLoss(std::span<const float>(logits.data() + t * std::size_t(vocab), std::size_t(vocab)),
+                       ids[t + 1])
+                   .loss;
     return ids.size() > 1 ? sum / double(ids.size() - 1) : 0;
 }
 
@@ -114,7 +112,6 @@ LogitAttribution directLogitAttribution(std::shared_ptr<const ModelFile> model, 
         for (int i = 0; i < W; ++i) a.normBias += diff[std::size_t(i)] * b[std::size_t(i)];
     }
     a.embedding = share(row(c.embedding, a.position, W));
-    double running = a.embedding;
     std::vector<float> v(static_cast<std::size_t>(W));
     for (int l = 0; l < s.layers; ++l) {
         Shape shape;
@@ -136,10 +133,8 @@ LogitAttribution directLogitAttribution(std::shared_ptr<const ModelFile> model, 
         a.heads.push_back(heads);
         a.attnBias.push_back(share(row(c.attnOutputs[std::size_t(l)], a.position, W)) - headSum);
         a.mlp.push_back(share(row(c.mlpOutputs[std::size_t(l)], a.position, W)));
-        running += share(row(c.attnOutputs[std::size_t(l)], a.position, W)) + a.mlp.back();
         a.residualByLayer.push_back(share(row(c.residual[std::size_t(l)], a.position, W)) + a.normBias);
     }
-    (void)running;
     return a;
 }
 

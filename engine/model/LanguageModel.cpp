@@ -80,15 +80,10 @@ namespace {
 Tensor loadWeight(const ModelFile& file, const std::string& name) {
     const TensorInfo* info = file.find(name);
     if (!info) throw std::runtime_error(file.path() + ": tensor '" + name + "' is missing");
-    Tensor t = file.tensor(name);
-    if (!info->transposed || t.shape().rank() != 2) return t;
-    const std::vector<float> v = t.toFloats();
-    const std::int64_t rows = t.shape().dim(0), cols = t.shape().dim(1);
-    std::vector<float> out(v.size());
-    for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t c = 0; c < cols; ++c)
-            out[std::size_t(c * rows + r)] = v[std::size_t(r * cols + c)];
-    return Tensor::fromFloats(Shape{cols, rows}, out);
+    if (!info->transposed || info->shape.rank() != 2) return file.tensor(name);
+    Shape shape;
+    const std::vector<float> v = file.outInFloats(name, &shape);
+    return Tensor::fromFloats(shape, v);
 }
 
 // Rows [first, first + count) of a 2-D (or 1-D) tensor, as a copy in F32.

@@ -351,15 +351,7 @@ QuantizeReport quantizeModel(const ModelFile& model, const std::string& outPath,
                                                               endsWith(info.name, "attn_k.weight"))));
         const bool direct = !reorder && (info.dtype == DType::F32 || info.dtype == DType::F16 ||
                                          info.dtype == DType::BF16 || dtypeIsQuantized(info.dtype));
-        std::vector<float> v = direct ? std::vector<float>() : source.toFloats();
-        if (info.transposed && shape.rank() == 2) {
-            const std::int64_t rows = shape.dim(0), cols = shape.dim(1);
-            std::vector<float> t(v.size());
-            for (std::int64_t r = 0; r < rows; ++r)
-                for (std::int64_t c = 0; c < cols; ++c) t[std::size_t(c * rows + r)] = v[std::size_t(r * cols + c)];
-            v = std::move(t);
-            shape = Shape{cols, rows};
-        }
+        std::vector<float> v = direct ? std::vector<float>() : model.outInFloats(info.name, &shape);
         if (permute && shape.rank() == 2) {
             if (endsWith(info.name, "attn_q.weight"))
                 v = interleaveHeads(v, shape.dim(0), shape.dim(1), spec.heads);

@@ -1,6 +1,7 @@
 #include "quant/QuantCompare.h"
 
 #include "BackendFactory.h"
+#include "Sampling.h"
 #include "formats/ModelFile.h"
 #include "formats/TensorNames.h"
 #include "model/Generator.h"
@@ -22,16 +23,6 @@ namespace llmlab {
 
 namespace {
 
-std::vector<float> orientedFloats(const ModelFile& m, const TensorInfo& info) {
-    std::vector<float> v = m.tensor(info.name).toFloats();
-    if (!info.transposed || info.shape.rank() != 2) return v;
-    const std::int64_t rows = info.shape.dim(0), cols = info.shape.dim(1);
-    std::vector<float> t(v.size());
-    for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t c = 0; c < cols; ++c)
-            t[std::size_t(c * rows + r)] = v[std::size_t(r * cols + c)];
-    return t;
-}
 
 // log-softmax of one row in float64.
 std::vector<double> logSoftmax(const float* x, std::int64_t n) {
@@ -45,9 +36,6 @@ std::vector<double> logSoftmax(const float* x, std::int64_t n) {
     return out;
 }
 
-std::int64_t argmax(const float* x, std::int64_t n) {
-    return std::max_element(x, x + n) - x;
-}
 
 std::string labelOf(const ModelFile& m) {
     const Metadata& meta = m.metadata();
@@ -80,7 +68,7 @@ std::vector<TensorError> compareTensors(const ModelFile& reference, const ModelF
     for (const TensorInfo& r : reference.tensors()) {
         const TensorInfo* o = other.find(r.name);
         if (!o || o->shape.numel() != r.shape.numel()) continue;
-        const std::vector<float> a = orientedFloats(reference, r), b = orientedFloats(other, *o);
+        const std::vector<float> a = reference.outInFloats(r.name), b = other.outInFloats(o->name);
         TensorError e;
         e.name = r.name;
         e.type = o->dtype;
@@ -112,9 +100,6 @@ double klDivergence(const float* referenceLogits, const float* logits, std::int6
     return std::max(0.0, kl);
 }
 
-double negativeLogLikelihood(const float* logits, std::int64_t vocab, std::int32_t target) {
-    return -logSoftmax(logits, vocab)[std::size_t(target)];
-}
 
 QuantCompareResult compareQuantizations(const std::string& referencePath,
                                         const std::vector<std::string>& paths,
@@ -169,7 +154,8 @@ QuantCompareResult compareQuantizations(const std::string& referencePath,
         std::int64_t weights = 0;
         for (const TensorInfo& t : f->tensors()) weights += t.shape.numel();
         m.bitsPerWeight = weights > 0 ? 8.0 * double(f->fileBytes()) / double(weights) : 0;
-        m.tensors = compareTensors(*files.front(), *f);
+        // The reference against itself is all zeros: not read twice to find that out.
+        if (sessions.size() > 1) m.tensors = compareTensors(*files.front(), *f);
         if (o.logitLens) {
             m.lensKl.assign(std::size_t(spec.layers), 0.0);
             m.lensTop1.assign(std::size_t(spec.layers), 0.0);
@@ -178,7 +164,7 @@ QuantCompareResult compareQuantizations(const std::string& referencePath,
     }
     const std::int64_t V = spec.vocab;
     const std::size_t M = files.size();
-    std::vector<double> nll(M, 0.0), promptSeconds(M, 0.0);
+    std::vector<double> nll(M, 0.0);
     std::vector<std::int64_t> agree(M, 0);
     std::int64_t scored = 0, lensRows = 0;
     const int chunk = std::max(1, o.chunk);
@@ -191,27 +177,25 @@ QuantCompareResult compareQuantizations(const std::string& referencePath,
         std::vector<std::vector<float>> logits(M);
         std::vector<ForwardCaptures> lens(M);
         for (std::size_t m = 0; m < M; ++m) {
-            const auto t0 = Clock::now();
             logits[m] = sessions[m]->prefill(part);
-            promptSeconds[m] += std::chrono::duration<double>(Clock::now() - t0).count();
             if (o.logitLens) lens[m] = sessions[m]->captures();
         }
         for (std::size_t t = 0; t < n; ++t) {
             const std::size_t pos = at + t;
             const float* ref = logits[0].data() + t * std::size_t(V);
-            const std::int64_t refTop = argmax(ref, V);
+            const std::int64_t refTop = argmax(std::span<const float>(ref, std::size_t(V)));
             for (std::size_t m = 0; m < M; ++m) {
                 const float* row = logits[m].data() + t * std::size_t(V);
-                if (pos + 1 < ids.size()) nll[m] += negativeLogLikelihood(row, V, ids[pos + 1]);
+                if (pos + 1 < ids.size()) nll[m] += rowLoss(std::span<const float>(row, std::size_t(V)), ids[pos + 1]).loss;
                 const double kl = m == 0 ? 0.0 : klDivergence(ref, row, V);
                 result.models[m].klPerPosition.push_back(kl);
-                if (argmax(row, V) == refTop) ++agree[m];
+                if (argmax(std::span<const float>(row, std::size_t(V))) == refTop) ++agree[m];
                 if (o.logitLens)
                     for (int l = 0; l < spec.layers; ++l) {
                         const float* lr = lens[0].logitLens[std::size_t(l)].data() + t * std::size_t(V);
                         const float* lq = lens[m].logitLens[std::size_t(l)].data() + t * std::size_t(V);
                         result.models[m].lensKl[std::size_t(l)] += m == 0 ? 0.0 : klDivergence(lr, lq, V);
-                        result.models[m].lensTop1[std::size_t(l)] += argmax(lr, V) == argmax(lq, V);
+                        result.models[m].lensTop1[std::size_t(l)] += argmax(std::span<const float>(lr, std::size_t(V))) == argmax(std::span<const float>(lq, std::size_t(V)));
                     }
             }
             if (pos + 1 < ids.size()) ++scored;
@@ -241,26 +225,27 @@ QuantCompareResult compareQuantizations(const std::string& referencePath,
             r.lensKl[l] /= double(std::max<std::int64_t>(1, lensRows));
             r.lensTop1[l] /= double(std::max<std::int64_t>(1, lensRows));
         }
-        r.promptTokensPerSecond = promptSeconds[m] > 0 ? double(ids.size()) / promptSeconds[m] : 0;
     }
+    // Speed on a session of its own with nothing captured: the lockstep passes above compute
+    // every layer's logit lens, which is not what a user of the file would run.
     if (o.decodeTokens > 0)
         for (std::size_t m = 0; m < M; ++m) {
             if (cancel && cancel->cancelled()) throw Cancelled();
-            const std::vector<float>& last = result.models[m].lastProbs;
-            std::int32_t next = std::int32_t(std::max_element(last.begin(), last.end()) - last.begin());
+            InferenceSession plain(files[m], *backend, maxContext);
             const auto t0 = Clock::now();
-            for (int k = 0; k < o.decodeTokens; ++k) {
-                const std::vector<float> l = sessions[m]->decode(next);
-                next = std::int32_t(argmax(l.data(), V));
-            }
-            const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+            const std::vector<float> last = plain.prefillLast(ids);
+            const double promptSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            std::int32_t next = std::int32_t(argmax(last));
+            next = std::int32_t(argmax(plain.decode(next))); // warm-up: compiles the decode pass
+            const auto t1 = Clock::now();
+            for (int k = 0; k < o.decodeTokens; ++k) next = std::int32_t(argmax(plain.decode(next)));
+            const double s = std::chrono::duration<double>(Clock::now() - t1).count();
+            result.models[m].promptTokensPerSecond = promptSeconds > 0 ? double(ids.size()) / promptSeconds : 0;
             result.models[m].decodeTokensPerSecond = s > 0 ? o.decodeTokens / s : 0;
             if (progress) progress(1.0, "timed decoding of " + result.models[m].label);
         }
     return result;
 }
-
-namespace {
 
 // RMSE of all matrices relative to the reference's RMS, weighted by size.
 double relativeRmse(const QuantModelResult& m) {
@@ -272,7 +257,6 @@ double relativeRmse(const QuantModelResult& m) {
     return sr > 0 ? std::sqrt(se / sr) : 0;
 }
 
-} // namespace
 
 std::string quantCompareText(const QuantCompareResult& r) {
     std::string out;

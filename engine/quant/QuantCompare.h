@@ -32,8 +32,6 @@ std::vector<TensorError> compareTensors(const ModelFile& reference, const ModelF
 
 /// KL(P || Q) of the softmaxes of two logit rows, in float64.
 double klDivergence(const float* referenceLogits, const float* logits, std::int64_t vocab);
-/// -log softmax(logits)[target], in float64.
-double negativeLogLikelihood(const float* logits, std::int64_t vocab, std::int32_t target);
 
 struct QuantCompareOptions {
     int maxTokens = 256;    ///< of the text scored (at most the models' context)
@@ -57,8 +55,12 @@ struct QuantModelResult {
     std::vector<double> lensKl;   ///< per layer: mean KL of the logit lens to the reference's
     std::vector<double> lensTop1; ///< per layer: agreement of the lens's argmax
     std::vector<float> lastProbs; ///< next-token distribution after the whole text
+    /// On a session capturing nothing: the whole text as one prompt, then greedy decoding.
     double promptTokensPerSecond = 0, decodeTokensPerSecond = 0;
 };
+
+/// RMSE of a file's matrices relative to the reference's RMS, weighted by their sizes.
+double relativeRmse(const QuantModelResult& m);
 
 struct QuantCompareResult {
     std::vector<std::int32_t> tokens; ///< the text scored

@@ -1,11 +1,14 @@
 #include "quant/QuantViews.h"
 
+#include "Sampling.h"
+
 #include <QFileInfo>
 
 #include <qcustomplot.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numeric>
 
@@ -43,24 +46,19 @@ QString tableCsv(const QAbstractTableModel& m) {
     return out;
 }
 
-// The part of a canonical tensor name after "blk.N." and before ".weight".
+// The matrix a canonical tensor name is, short: "blk.3.attn_q.weight" -> "q",
+// "blk.3.ffn_down.weight" -> "down", "blk.3.attn_output.weight" -> "output".
 QString kindOf(const std::string& name) {
     std::string s = name;
     if (s.rfind("blk.", 0) == 0) s = s.substr(s.find('.', 4) + 1);
     if (s.size() > 7 && s.compare(s.size() - 7, 7, ".weight") == 0) s.resize(s.size() - 7);
+    for (const char* prefix : {"attn_", "ffn_"})
+        if (s.rfind(prefix, 0) == 0 && s.size() > std::strlen(prefix)) s = s.substr(std::strlen(prefix));
     return q(s);
 }
 
 } // namespace
 
-double ladderRelativeRmse(const QuantModelResult& m) {
-    double se = 0, sr = 0;
-    for (const TensorError& t : m.tensors) {
-        se += t.rmse * t.rmse * double(t.elements);
-        sr += t.rms * t.rms * double(t.elements);
-    }
-    return sr > 0 ? std::sqrt(se / sr) : 0;
-}
 
 // ---- the ladder table -----------------------------------------------------------------
 
@@ -99,7 +97,7 @@ QVariant QuantLadderModel::data(const QModelIndex& index, int role) const {
                              0,
                              double(m.fileBytes) / 1048576.0,
                              m.bitsPerWeight,
-                             ladderRelativeRmse(m),
+                             relativeRmse(m),
                              m.meanKl,
                              m.maxKl,
                              100.0 * m.top1Agreement,
@@ -252,8 +250,16 @@ void TensorErrorMap::setModel(const QuantModelResult* m, int layers) {
         const QString kind = kindOf(t.name);
         if (kind.endsWith(QLatin1String("norm"))) continue;
         if (std::find(m_kinds.begin(), m_kinds.end(), kind) == m_kinds.end()) m_kinds.push_back(kind);
-        snr[{t.layer, kind}] = std::isfinite(t.snrDb) ? t.snrDb : 150.0;
+        snr[{t.layer, kind}] = t.snrDb;
     }
+    // A matrix kept exact (F32, or F16 where no block fits its rows) has no finite SNR: it is
+    // drawn at the top of the scale the quantized ones span, so they keep their contrast
+    // (the table beside says "exact").
+    double top = -1e300;
+    for (const auto& [key, v] : snr)
+        if (std::isfinite(v)) top = std::max(top, v);
+    for (auto& [key, v] : snr)
+        if (!std::isfinite(v)) v = top > -1e300 ? top : 0.0;
     if (m_kinds.empty()) {
         rescale();
         return;
@@ -276,7 +282,10 @@ void TensorErrorMap::setModel(const QuantModelResult* m, int layers) {
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     for (std::size_t i = 0; i < m_kinds.size(); ++i) ticker->addTick(double(i), m_kinds[i]);
     plot()->xAxis->setTicker(ticker);
-    plot()->xAxis->setTickLabelRotation(m_kinds.size() > 5 ? 30 : 0);
+    auto layersTicker = QSharedPointer<QCPAxisTickerFixed>::create();
+    layersTicker->setTickStep(1.0);
+    layersTicker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    plot()->yAxis->setTicker(layersTicker);
     rescale();
 }
 
@@ -296,11 +305,9 @@ void QuantNextTokenChart::setResult(const QuantCompareResult& r, const std::vect
         return;
     }
     const std::vector<float>& ref = r.models.front().lastProbs;
-    std::vector<int> ids(ref.size());
-    std::iota(ids.begin(), ids.end(), 0);
-    top = std::min<int>(top, int(ids.size()));
-    std::partial_sort(ids.begin(), ids.begin() + top, ids.end(),
-                      [&](int a, int b) { return ref[std::size_t(a)] > ref[std::size_t(b)]; });
+    std::vector<int> ids;
+    for (const auto& [id, p] : topK(ref, std::size_t(std::max(0, top)))) ids.push_back(int(id));
+    top = int(ids.size());
     const int M = int(r.models.size());
     const double slot = 0.8 / M;
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();

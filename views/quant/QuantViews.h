@@ -47,9 +47,6 @@ private:
     std::vector<TensorError> m_tensors;
 };
 
-/// Relative RMSE of a file's matrices against the reference's (size-weighted).
-double ladderRelativeRmse(const QuantModelResult& m);
-
 /// KL(reference || file) at each position of the text, a line a file.
 class KlPositionChart : public ChartView {
     Q_OBJECT
