@@ -87,5 +87,10 @@ llmlab_add_test(tst_quant SOURCES tst_quant.cpp)
 add_test(NAME quant_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/quant_cli.sh
                                 $<TARGET_FILE:llmlab-cli> ${CMAKE_BINARY_DIR}/test-quant)
 set_tests_properties(quant_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 300)
-# Interventions and attribution: hooks, direct logit attribution, patching, head ablation.
+# Interventions and attribution: hooks and their gradients, direct logit attribution, exact
+# and attribution patching, head ablation, the contribution graph.
 llmlab_add_test(tst_interp SOURCES tst_interp.cpp)
+# llmlab-cli attribute / patch from the command line.
+add_test(NAME interp_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/interp_cli.sh
+         $<TARGET_FILE:llmlab-cli> ${CMAKE_BINARY_DIR}/test-interp)
+set_tests_properties(interp_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 300)

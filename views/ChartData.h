@@ -27,6 +27,9 @@ struct HeatmapData {
     double xMin = 0, xMax = 1;
     double yMin = 0, yMax = 1;
     QString colorLabel; ///< the colour scale's label ("probability", "weight", ...)
+    /// Signed values: a blue-white-red scale centred on zero (±the largest magnitude) instead
+    /// of the thermal one fitted to the range.
+    bool diverging = false;
 };
 
 } // namespace llmlab::views

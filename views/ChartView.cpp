@@ -5,6 +5,7 @@
 #include "ExportDialog.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <QAction>
 #include <QStringList>
@@ -243,15 +244,21 @@ void ChartView::setHeatmap(const HeatmapData& data) {
         m_plot->plotLayout()->addElement(row, 1, m_colorScale);
         m_colorScale->setType(QCPAxis::atRight);
         m_colorMap->setColorScale(m_colorScale);
-        QCPColorGradient gradient(QCPColorGradient::gpThermal);
-        gradient.setNanHandling(QCPColorGradient::nhTransparent); // cells not computed (yet)
-        m_colorMap->setGradient(gradient);
         m_colorMap->setInterpolate(false);
         // Keep the colour scale as tall as the plot area.
         auto* group = new QCPMarginGroup(m_plot);
         m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
         m_colorScale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     }
+    QCPColorGradient gradient(data.diverging ? QCPColorGradient::gpPolar : QCPColorGradient::gpThermal);
+    if (data.diverging) { // gpPolar runs dark blue to dark red; lighter ends read better
+        gradient.clearColorStops();
+        gradient.setColorStopAt(0.0, QColor(33, 102, 172));
+        gradient.setColorStopAt(0.5, QColor(247, 247, 247));
+        gradient.setColorStopAt(1.0, QColor(178, 24, 43));
+    }
+    gradient.setNanHandling(QCPColorGradient::nhTransparent); // cells not computed (yet)
+    m_colorMap->setGradient(gradient);
     m_colorMap->setName(data.name);
     m_colorScale->axis()->setLabel(data.colorLabel);
     const int nx = std::max(0, data.columns), ny = std::max(0, data.rows);
@@ -263,10 +270,17 @@ void ChartView::setHeatmap(const HeatmapData& data) {
             m_colorMap->data()->setCell(ix, iy, i < data.values.size() ? data.values[i] : 0.0);
         }
     }
-    if (m_colorLo < m_colorHi)
+    if (m_colorLo < m_colorHi) {
         m_colorMap->setDataRange(QCPRange(m_colorLo, m_colorHi));
-    else
+    } else if (data.diverging) {
+        double top = 0;
+        for (double v : data.values)
+            if (std::isfinite(v)) top = std::max(top, std::fabs(v));
+        if (top <= 0) top = 1;
+        m_colorMap->setDataRange(QCPRange(-top, top));
+    } else {
         m_colorMap->rescaleDataRange(true);
+    }
     updateLegend();
     updateEmptyState();
 }

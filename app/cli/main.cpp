@@ -99,11 +99,18 @@ commands:
                                logit(target) - logit(versus) at the last token (through the
                                final norm, its scale frozen), the residual stream layer by
                                layer; --ablate: each head ablated in turn
-  patch MODEL --clean TEXT --corrupt TEXT --target TOKEN --versus TOKEN [--json]
+  attribute MODEL --prompt TEXT --graph [--threshold 0.04] [--json]
+                               the contribution graph's information flow routes to the last
+                               token's prediction (Ferrando & Voita 2024): edges through heads
+                               and FFNs above the threshold, the tokens each block promotes
+  patch MODEL --clean TEXT --corrupt TEXT --target TOKEN --versus TOKEN
+        [--method exact|gradient|both] [--backend cpu|vulkan] [--json]
                                activation patching: the clean run's residual stream patched
                                into the corrupted run at each (layer, position), head outputs
                                at each (layer, head); the fraction of the logit difference
-                               recovered (prompts of the same token length)
+                               recovered (prompts of the same token length); gradient: the
+                               attribution-patching estimate (one backward pass); both: the
+                               two and their correlation
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]

@@ -205,6 +205,95 @@ PatchingResult activationPatching(std::shared_ptr<const ModelFile> model, Backen
     return r;
 }
 
+PatchingResult attributionPatching(std::shared_ptr<const ModelFile> model, Backend& backend,
+                                   const std::vector<std::int32_t>& clean,
+                                   const std::vector<std::int32_t>& corrupt, std::int32_t target,
+                                   std::int32_t versus) {
+    checkIds(*model, clean, target, versus);
+    if (clean.size() != corrupt.size())
+        throw std::invalid_argument("the clean prompt has " + std::to_string(clean.size()) +
+                                    " tokens and the corrupted one " + std::to_string(corrupt.size()) +
+                                    ": patching needs the same length");
+    const auto t0 = std::chrono::steady_clock::now();
+    const ModelSpec& s = model->spec();
+    const int T = int(clean.size()), W = s.width, V = s.vocab, L = s.layers;
+    CaptureOptions cap;
+    cap.residual = true;
+    cap.components = true;
+    cap.interventions = true;
+    cap.hookGradients = true;
+    InferenceSession session(model, backend, T, cap);
+    std::vector<float> dLogits(std::size_t(T) * std::size_t(V), 0.0f);
+    dLogits[std::size_t(T - 1) * V + std::size_t(target)] += 1.0f;
+    dLogits[std::size_t(T - 1) * V + std::size_t(versus)] -= 1.0f;
+    PatchingResult r;
+    r.cleanDiff = logitDiffAt(session.prefill(clean), T - 1, V, target, versus);
+    const ForwardCaptures cleanRun = session.captures();
+    session.reset();
+    session.setLogitGradient(std::move(dLogits));
+    r.corruptDiff = logitDiffAt(session.prefill(corrupt), T - 1, V, target, versus);
+    r.runs = 2;
+    const ForwardCaptures& c = session.captures();
+    const double span = r.cleanDiff - r.corruptDiff;
+    auto fraction = [&](double estimate) { return span != 0 ? estimate / span : 0.0; };
+    const auto& residualGrad = c.hookGradients[std::size_t(HookPoint::Residual)];
+    const auto& headGrad = c.hookGradients[std::size_t(HookPoint::HeadOutput)];
+    const int hw = session.hookWidth(HookPoint::HeadOutput), hd = hw / s.heads;
+    r.residual.assign(std::size_t(L), std::vector<double>(std::size_t(T), 0.0));
+    r.heads.assign(std::size_t(L), std::vector<double>(std::size_t(s.heads), 0.0));
+    for (int l = 0; l < L; ++l) {
+        const std::vector<float>& gr = residualGrad.at(std::size_t(l));
+        const std::vector<float>& xc = cleanRun.residual[std::size_t(l)];
+        const std::vector<float>& xk = c.residual[std::size_t(l)];
+        for (int p = 0; p < T; ++p) {
+            double dot = 0;
+            for (std::size_t i = std::size_t(p) * W; i < std::size_t(p + 1) * W; ++i)
+                dot += double(gr[i]) * (double(xc[i]) - xk[i]);
+            r.residual[std::size_t(l)][std::size_t(p)] = fraction(dot);
+        }
+        const std::vector<float>& gh = headGrad.at(std::size_t(l));
+        const std::vector<float>& zc = cleanRun.headOutputs[std::size_t(l)];
+        const std::vector<float>& zk = c.headOutputs[std::size_t(l)];
+        for (int h = 0; h < s.heads; ++h) {
+            double dot = 0;
+            for (int t = 0; t < T; ++t)
+                for (int j = h * hd; j < (h + 1) * hd; ++j) {
+                    const std::size_t i = std::size_t(t) * hw + std::size_t(j);
+                    dot += double(gh[i]) * (double(zc[i]) - zk[i]);
+                }
+            r.heads[std::size_t(l)][std::size_t(h)] = fraction(dot);
+        }
+    }
+    r.seconds = seconds(t0);
+    return r;
+}
+
+double gridCorrelation(const std::vector<std::vector<double>>& a,
+                       const std::vector<std::vector<double>>& b) {
+    std::vector<double> x, y;
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+        for (std::size_t j = 0; j < a[i].size() && j < b[i].size(); ++j) {
+            x.push_back(a[i][j]);
+            y.push_back(b[i][j]);
+        }
+    const double n = double(x.size());
+    if (n < 2) return 0;
+    double mx = 0, my = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        mx += x[i];
+        my += y[i];
+    }
+    mx /= n;
+    my /= n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
+}
+
 AblationResult headAblation(std::shared_ptr<const ModelFile> model, Backend& backend,
                             const std::vector<std::int32_t>& tokens, std::int32_t target,
                             std::int32_t versus, AblationKind kind, const ProgressFn& progress,

@@ -1,5 +1,7 @@
 #include "LanguageModel.h"
 
+#include "train/Autodiff.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -25,10 +27,12 @@ struct Plan {
     std::vector<NodeId> kCache, vCache; // state nodes
     std::vector<NodeId> attention, residual, lens;
     std::vector<std::pair<std::vector<std::string>, NodeId>> inputs; // matmul inputs, by weight
-    std::vector<NodeId> heads, attnOut, mlpOut; // components, per layer
+    std::vector<NodeId> heads, attnOut, mlpOut, values; // components, per layer
     NodeId embedding = -1;
     // Hook inputs (keep, add) per point and layer.
     std::map<std::pair<int, int>, std::pair<NodeId, NodeId>> hooks;
+    NodeId logitGradient = -1;                  // hookGradients: weights of the logits
+    std::map<std::pair<int, int>, NodeId> hookGrads; // d/d(add) per hook
     std::map<std::string, NodeId> adjustable; // weights held as parameters
     std::unique_ptr<Executable> exe;
 };
@@ -239,6 +243,8 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
         if (cap.components) {
             g.capture(z);
             g.capture(attnOut);
+            g.capture(v);
+            plan->values.push_back(v);
             plan->heads.push_back(z);
             plan->attnOut.push_back(attnOut);
         }
@@ -284,6 +290,19 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
     }
     g.capture(plan->logits);
     if (cap.logitLens) plan->lens.back() = plan->logits;
+    if (cap.hookGradients && !plan->hooks.empty()) {
+        // d(sum(logits * weights))/d(add) at a hook is the gradient at the hook's value.
+        plan->logitGradient = g.input("logit_gradient", g.node(plan->logits).shape);
+        std::vector<NodeId> adds;
+        for (const auto& [key, nodes] : plan->hooks) adds.push_back(nodes.second);
+        const auto grads = appendBackward(g, plan->logits, plan->logitGradient, adds);
+        for (const auto& [key, nodes] : plan->hooks) {
+            const auto it = grads.find(nodes.second);
+            if (it == grads.end()) continue; // a hook the logits do not depend on
+            g.capture(it->second);
+            plan->hookGrads[key] = it->second;
+        }
+    }
     return plan;
 }
 
@@ -295,7 +314,7 @@ std::vector<float> InferenceSession::prefill(std::span<const std::int32_t> token
 
 std::vector<float> InferenceSession::prefillLast(std::span<const std::int32_t> tokens) {
     // With the logit lens on, every position's logits are computed anyway.
-    if (m_options.logitLens || tokens.size() <= 1) {
+    if (m_options.logitLens || m_options.hookGradients || tokens.size() <= 1) {
         std::vector<float> all = run(tokens, false);
         all.erase(all.begin(),
                   all.end() - std::min<std::ptrdiff_t>(std::ptrdiff_t(all.size()), spec().vocab));
@@ -388,6 +407,19 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
             }
         }
     }
+    if (p.logitGradient >= 0) {
+        const std::size_t n = std::size_t(T) * std::size_t(spec().vocab);
+        if (!m_logitGradient.empty() && m_logitGradient.size() != n)
+            throw std::invalid_argument("the logit gradient holds " +
+                                        std::to_string(m_logitGradient.size()) +
+                                        " values for a run that needs " + std::to_string(n));
+        if (m_logitGradient.empty()) {
+            I.zeros.resize(std::max(I.zeros.size(), n), 0.0f);
+            p.exe->setInput(p.logitGradient, std::span<const float>(I.zeros.data(), n));
+        } else {
+            p.exe->setInput(p.logitGradient, std::span<const float>(m_logitGradient));
+        }
+    }
     p.exe->setInput(p.ids, tokens);
     p.exe->setInput(p.positions, std::span<const std::int32_t>(pos));
     p.exe->setInput(p.mask, std::span<const float>(mask));
@@ -408,7 +440,13 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
     for (NodeId id : p.heads) m_captures.headOutputs.push_back(p.exe->read(id));
     for (NodeId id : p.attnOut) m_captures.attnOutputs.push_back(p.exe->read(id));
     for (NodeId id : p.mlpOut) m_captures.mlpOutputs.push_back(p.exe->read(id));
+    for (NodeId id : p.values) m_captures.values.push_back(p.exe->read(id));
     if (p.embedding >= 0) m_captures.embedding = p.exe->read(p.embedding);
+    for (const auto& [key, id] : p.hookGrads) {
+        auto& perLayer = m_captures.hookGradients[std::size_t(key.first)];
+        if (perLayer.size() <= std::size_t(key.second)) perLayer.resize(std::size_t(spec().layers));
+        perLayer[std::size_t(key.second)] = p.exe->read(id);
+    }
     return p.exe->read(p.logits);
 }
 

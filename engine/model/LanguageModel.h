@@ -5,6 +5,7 @@
 #include "Backend.h"
 #include "formats/ModelFile.h"
 
+#include <array>
 #include <memory>
 #include <span>
 #include <string>
@@ -22,12 +23,18 @@ struct CaptureOptions {
     bool matmulInputs = false;
     /// Each block's parts, per layer: the heads' outputs before the output projection
     /// [T, heads * headDim], the attention block's output after it (bias included) [T, width],
-    /// the MLP's output [T, width]; and the embedding [T, width] (what attribution needs).
+    /// the MLP's output [T, width], the value vectors [T, kvHeads * headDim] (bias included);
+    /// and the embedding [T, width] (what attribution and the contribution graph need).
     bool components = false;
     /// Compiles a hook at every HookPoint: a run then computes x * keep + add there, with
     /// keep = 1 and add = 0 unless setInterventions says otherwise. Changing an intervention
     /// never recompiles.
     bool interventions = false;
+    /// With interventions: each run also goes backward through the pass and captures the
+    /// gradient of sum(logits * logitGradient) with respect to the value at every hook
+    /// (setLogitGradient gives the weights): what attribution patching multiplies by the
+    /// difference of two runs' activations. Runs keep every position's logits.
+    bool hookGradients = false;
 };
 
 /// Where an intervention replaces a value in the forward pass (per layer).
@@ -56,7 +63,11 @@ struct ForwardCaptures {
     /// (weight names, their input [T, in]) per distinct input, when matmulInputs is set.
     std::vector<std::pair<std::vector<std::string>, std::vector<float>>> matmulInputs;
     std::vector<std::vector<float>> headOutputs, attnOutputs, mlpOutputs; ///< per layer (components)
+    std::vector<std::vector<float>> values; ///< per layer (components): this run's rows
     std::vector<float> embedding;                                         ///< (components)
+    /// Per hook point (indexed by HookPoint) and layer: d(sum(logits * logitGradient))/d(value)
+    /// at the hook, [T, hook width] (hookGradients).
+    std::array<std::vector<std::vector<float>>, 3> hookGradients;
 };
 
 /// One conversation's state on one backend: the KV cache and the position reached.
@@ -107,6 +118,9 @@ public:
     /// rows throws std::invalid_argument. An empty list runs the model untouched.
     void setInterventions(std::vector<Intervention> interventions);
     const std::vector<Intervention>& interventions() const { return m_interventions; }
+    /// The weights [T, vocab] of the logits whose gradient a hookGradients session takes on its
+    /// next runs (a logit difference: +1 and -1 in the last row). Empty: zero.
+    void setLogitGradient(std::vector<float> weights) { m_logitGradient = std::move(weights); }
     /// The width of a hook point's rows.
     int hookWidth(HookPoint p) const;
 
@@ -122,6 +136,7 @@ private:
     int m_position = 0;
     ForwardCaptures m_captures;
     std::vector<Intervention> m_interventions;
+    std::vector<float> m_logitGradient;
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -161,6 +161,9 @@ private:
             if (needs(n, 1)) accumulate(u, m_g.mul(dy, m_g.silu(g)));
             return;
         }
+        case OpKind::WriteRows: // dst[rows[t]] = src[t]: src's gradient is dy's rows gathered
+            if (needs(n, 1)) accumulate(in(n, 1), m_g.embedding(dy, in(n, 2)));
+            return;
         default:
             break;
         }
