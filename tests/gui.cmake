@@ -23,3 +23,6 @@ llmlab_add_test(tst_lab_tour SOURCES tst_lab_tour.cpp LayoutChecks.cpp LIBS llml
 # The quantization lab: a ladder made, compared, exported, cleared for another model.
 llmlab_add_test(tst_quant_lab SOURCES tst_quant_lab.cpp LIBS llmlab_gui llmlab_views
                 LABELS gui TIMEOUT 600)
+# The attribution lab: attribution, the contribution graph, patching, ablation, bad input.
+llmlab_add_test(tst_interp_lab SOURCES tst_interp_lab.cpp LIBS llmlab_gui llmlab_views
+                LABELS gui TIMEOUT 600)

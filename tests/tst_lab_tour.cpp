@@ -1,6 +1,6 @@
 // Every lab with results in it, as a person first sees the window: a model opened
 // (stories260K), a grokking run trained, a prompt run, the run's loss landscape, a strategy
-// comparison, a phases sweep, a quantization ladder compared, a tensor inspected. Then at a laptop's 1280x720 and a desktop's
+// comparison, a phases sweep, a quantization ladder compared, a prompt attributed and patched, a tensor inspected. Then at a laptop's 1280x720 and a desktop's
 // 1600x1000, tab by tab (and the docks tabbed behind the model summary): no chart squeezed flat, no button label cut, and every chart that has
 // data keeps the chart base's rules (legend clear of the plot and whole, tick labels apart,
 // marker labels inside).
@@ -18,6 +18,7 @@
 #include "TestTraining.h"
 #include "landscape/LandscapeLab.h"
 #include "prompting/CompareLab.h"
+#include "interp/InterpLab.h"
 #include "quant/QuantLab.h"
 #include "sweeps/SweepLab.h"
 
@@ -126,6 +127,18 @@ private slots:
         quant->decodeBox()->setValue(8);
         quant->compareButton()->click();
         QTRY_VERIFY_WITH_TIMEOUT(quant->comparisonsFinished() == 1, kTimeout);
+
+        // Attribution: a name-swap pair attributed and patched (exact and the estimate).
+        InterpLab* interp = w.interpLab();
+        interp->promptEdit()->setText(QStringLiteral("Lily gave the ball to Tim. Tim said thank you to"));
+        interp->corruptEdit()->setText(QStringLiteral("Tim gave the ball to Lily. Lily said thank you to"));
+        interp->targetEdit()->setText(QStringLiteral("Lily"));
+        interp->versusEdit()->setText(QStringLiteral("Tim"));
+        interp->attributeButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(interp->attributionsShown() == 1 && !w.runner()->busy(), kTimeout);
+        interp->methodBox()->setCurrentIndex(2);
+        interp->patchButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(interp->patchingsShown() == 1 && !w.runner()->busy(), kTimeout);
 
         // Tensor inspector: a weight's statistics and heatmap.
         QVERIFY(w.modelBrowser()->selectTensor(QStringLiteral("blk.1.ffn_gate.weight")));

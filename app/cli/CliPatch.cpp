@@ -125,13 +125,8 @@ int attribute(const Args& args) {
     const std::string versusText = option(args, "versus");
     // Without --versus: the difference to the logits' mean is not defined here, so the most
     // likely other token is taken, as a person comparing two candidates would.
-    std::int32_t versus = versusText.empty() ? -1 : singleToken(*o.tokenizer, versusText);
-    if (versus < 0) {
-        InferenceSession s(o.model, *o.backend, int(ids.size()));
-        const std::vector<float> last = s.prefillLast(ids);
-        for (const auto& [id, logit] : topK(last, 2))
-            if (id != target && versus < 0) versus = std::int32_t(id);
-    }
+    const std::int32_t versus = versusText.empty() ? likeliestOther(o.model, *o.backend, ids, target)
+                                                   : singleToken(*o.tokenizer, versusText);
     const LogitAttribution a = directLogitAttribution(o.model, *o.backend, ids, target, versus);
     const std::string ablate = option(args, "ablate");
     AblationResult ab;

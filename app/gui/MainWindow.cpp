@@ -13,6 +13,7 @@
 #include "landscape/LandscapeLab.h"
 #include "prompting/CompareLab.h"
 #include "sweeps/SweepLab.h"
+#include "interp/InterpLab.h"
 #include "quant/QuantLab.h"
 
 #include <QAction>
@@ -103,6 +104,8 @@ void MainWindow::createDocks() {
     m_centre->addTab(m_sweepLab, tr("Sweeps"));
     m_quantLab = new QuantLab(m_runner, this);
     m_centre->addTab(m_quantLab, tr("Quantization"));
+    m_interpLab = new InterpLab(m_runner, this);
+    m_centre->addTab(m_interpLab, tr("Attribution"));
     // A run that ended in the grokking lab can be looked at at once.
     connect(m_lab, &GrokkingLab::runEnded, m_landscapeLab, &LandscapeLab::refreshRuns);
     setCentralWidget(m_centre);
@@ -139,6 +142,7 @@ void MainWindow::createDocks() {
         m_landscapeLab->setModel(m_browser->model());
         m_compareLab->setModel(m_browser->model());
         m_quantLab->setModel(m_browser->model());
+        m_interpLab->setModel(m_browser->model());
         rememberModel(m_browser->snapshot().path);
         m_centre->setTabVisible(m_centre->indexOf(m_browser->inspector()), true);
     });

@@ -28,6 +28,7 @@ class LandscapeLab;
 class CompareLab;
 class SweepLab;
 class QuantLab;
+class InterpLab;
 class ModelBrowser;
 class OpenModelDialog;
 class PromptLab;
@@ -53,6 +54,7 @@ public:
     CompareLab* compareLab() const { return m_compareLab; }
     SweepLab* sweepLab() const { return m_sweepLab; }
     QuantLab* quantLab() const { return m_quantLab; }
+    InterpLab* interpLab() const { return m_interpLab; }
     /// The status bar's backend text ("Backend: cpu — ...").
     QString backendStatusText() const;
     const DevicesSnapshot& devices() const { return m_devices; }
@@ -131,6 +133,7 @@ private:
     CompareLab* m_compareLab = nullptr;
     SweepLab* m_sweepLab = nullptr;
     QuantLab* m_quantLab = nullptr;
+    InterpLab* m_interpLab = nullptr;
     QTabWidget* m_centre = nullptr;
     QMenu* m_recentMenu = nullptr;
 };

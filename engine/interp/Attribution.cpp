@@ -343,6 +343,16 @@ AblationResult headAblation(std::shared_ptr<const ModelFile> model, Backend& bac
     return r;
 }
 
+std::int32_t likeliestOther(std::shared_ptr<const ModelFile> model, Backend& backend,
+                            const std::vector<std::int32_t>& tokens, std::int32_t target) {
+    checkIds(*model, tokens, target, target);
+    InferenceSession s(model, backend, int(tokens.size()));
+    const std::vector<float> last = s.prefillLast(tokens);
+    for (const auto& [id, logit] : topK(last, 2))
+        if (std::int32_t(id) != target) return std::int32_t(id);
+    return target == 0 ? 1 : 0;
+}
+
 std::int32_t singleToken(const Tokenizer& tokenizer, const std::string& text) {
     const std::vector<std::int32_t> ids = tokenizer.encode(text);
     if (ids.size() == 1) return ids.front();

@@ -87,6 +87,11 @@ AblationResult headAblation(std::shared_ptr<const ModelFile> model, Backend& bac
                             std::int32_t versus, AblationKind kind = AblationKind::Zero,
                             const ProgressFn& progress = {}, const CancelToken* cancel = nullptr);
 
+/// The model's likeliest next token after `tokens` other than `target`: the candidate a
+/// difference is taken against when the user names only one token.
+std::int32_t likeliestOther(std::shared_ptr<const ModelFile> model, Backend& backend,
+                            const std::vector<std::int32_t>& tokens, std::int32_t target);
+
 /// The one token `text` encodes to (leading-space forms tried as the tokenizer spells them);
 /// throws std::invalid_argument naming the pieces when it is several tokens.
 std::int32_t singleToken(const class Tokenizer& tokenizer, const std::string& text);
