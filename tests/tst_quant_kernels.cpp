@@ -181,6 +181,29 @@ private slots:
         }
     }
 
+    void untransposedPackedMatmulMatchesTheWidenedWeights() {
+        // y = x w (the backward pass of x wᵀ) from packed rows, against the rows widened once.
+        for (DType t : {DType::F16, DType::Q8_0, DType::Q4_K}) {
+            const std::int64_t n = 200, k = 256, m = 9; // n not a whole number of row blocks
+            const std::vector<std::uint8_t> w = pack(t, randomValues(n * k, 11, 0.05f));
+            const Tensor wt = Tensor::borrow(t, Shape({n, k}), w.data(), nullptr);
+            std::vector<float> wide(static_cast<std::size_t>(n * k));
+            cpu::widenRows(wt, 0, n, wide.data());
+            const std::vector<float> x = randomValues(m * n, 13);
+            std::vector<double> want(static_cast<std::size_t>(m * k), 0.0);
+            for (std::int64_t i = 0; i < m; ++i)
+                for (std::int64_t r = 0; r < n; ++r)
+                    for (std::int64_t c = 0; c < k; ++c)
+                        want[std::size_t(i * k + c)] += double(x[std::size_t(i * n + r)]) * wide[std::size_t(r * k + c)];
+            std::vector<float> got(static_cast<std::size_t>(m * k), 123.0f); // overwritten, not added to
+            cpu::packedMatmul(x.data(), wt, got.data(), m);
+            double worst = 0;
+            for (std::size_t i = 0; i < got.size(); ++i)
+                worst = std::max(worst, std::fabs(double(got[i]) - want[i]) / (1.0 + std::fabs(want[i])));
+            QVERIFY2(worst < 1e-5, qPrintable(QString("%1: %2").arg(dtypeName(t).data()).arg(worst)));
+        }
+    }
+
     void benchModelsAreRealModels() {
         // The benchmark files must be models any GGUF reader takes: a small shape with the
         // real vocabulary, read back, tokenized and run, in F32 and in Q4_K.

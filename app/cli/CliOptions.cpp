@@ -28,6 +28,8 @@ const std::map<std::string, CommandOptions>& commandOptions() {
         {"bench",
          {{{"backend", 's'},
            {"recompile", 'i'},
+           {"runs", 'i'},
+           {"exact", 'f'},
            {"reps", 'i'},
            {"sizes", 's'},
            {"preset", 's'},

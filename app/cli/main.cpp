@@ -19,12 +19,15 @@ commands:
                                training steps/s (full batch: forward, backward, AdamW)
   bench decode MODEL [--tokens N] [--backend B] [--mlock] [--no-mmap]
   bench prompt MODEL [--tokens N] [--reps N] [--backend B] [--mlock] [--no-mmap]
-  bench ablate MODEL [--tokens N] [--recompile K] [--backend B] [--mlock]
-                               every head zero-ablated in turn through the hooks (one
-                               compiled pass), beside a pass recompiled per head (K measured)
                                tokens/s decoding through the KV cache / of one prompt batch;
                                --mlock pins the mapped weights in RAM first,
                                --no-mmap reads them into memory instead of mapping
+  bench ablate MODEL [--tokens N] [--recompile K] [--backend B] [--mlock]
+                               every head zero-ablated in turn through the hooks (one
+                               compiled pass), beside a pass recompiled per head (K measured)
+  bench patch MODEL [--tokens N] [--runs K] [--exact] [--backend B] [--mlock]
+                               attribution patching (one backward pass) beside exact
+                               activation patching (K runs timed and extrapolated, or all)
   bench landscape [--preset nanda|quick] [--grid N] [--split val|train|both]
                                grid points/s of a landscape of the toy model
   bench make-model --shape stories110m|tinyllama --type F32|F16|BF16|Q8_0|Q4_0|Q4_K|Q6_K

@@ -192,7 +192,19 @@ private:
     // True when constant `id` can stay packed: its rows can be widened one by one and every
     // reader takes it as a weight matrix.
     bool readsPackedOnly(NodeId id) const {
-        return cpu::canReadPackedRows(m_graph.node(id).constant) && m_graph.readOnlyAsWeight(id);
+        if (!cpu::canReadPackedRows(m_graph.node(id).constant)) return false;
+        // Besides what every backend reads packed (Graph::readOnlyAsWeight), this one also
+        // multiplies packed weights untransposed: the backward pass of x·wᵀ.
+        bool read = false;
+        for (const Node& n : m_graph.nodes())
+            for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+                if (n.inputs[k] != id) continue;
+                const bool weight = n.op == OpKind::MatMul && k == 1 && !n.params.transA && n.inputs[0] != id;
+                const bool table = n.op == OpKind::Embedding && k == 0;
+                if (!weight && !table) return false;
+                read = true;
+            }
+        return read;
     }
 
     static bool profiling() {
@@ -254,7 +266,10 @@ private:
                 }
             }
             if (!packed.empty()) {
-                cpu::packedMatmulTransB(in(n, 0), packed, out, n.shape.dim(0));
+                if (p.transB)
+                    cpu::packedMatmulTransB(in(n, 0), packed, out, n.shape.dim(0));
+                else
+                    cpu::packedMatmul(in(n, 0), packed, out, n.shape.dim(0));
                 return;
             }
             const Shape& a = inNode(n, 0).shape;

@@ -52,6 +52,30 @@ void packedMatmulTransB(const float* x, const Tensor& w, float* y, std::int64_t 
     blockedMatmulTransB(x, m, w.dtype(), w.data(), n, k, y);
 }
 
+void packedMatmul(const float* x, const Tensor& w, float* y, std::int64_t m) {
+    using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const std::int64_t n = w.shape().dim(0), k = w.shape().dim(1);
+    const std::int64_t rowBlock = kRowBlock;
+    const std::int64_t blocks = (n + rowBlock - 1) / rowBlock;
+    Eigen::Map<const RowMajor> X(x, m, n);
+    Eigen::Map<RowMajor> Y(y, m, k);
+    Y.setZero();
+#pragma omp parallel num_threads(threadCount())
+    {
+        std::vector<float> scratch(std::size_t(rowBlock * k));
+        RowMajor partial = RowMajor::Zero(m, k);
+#pragma omp for schedule(dynamic, 1)
+        for (std::int64_t b = 0; b < blocks; ++b) {
+            const std::int64_t row0 = b * rowBlock, rows = std::min(rowBlock, n - row0);
+            widenRows(w, row0, rows, scratch.data());
+            Eigen::Map<const RowMajor> W(scratch.data(), rows, k);
+            partial.noalias() += X.middleCols(row0, rows) * W;
+        }
+#pragma omp critical(llmlab_packed_matmul)
+        Y += partial;
+    }
+}
+
 void blockedMatmulTransB(const float* x, std::int64_t m, DType type, const void* w, std::int64_t n,
                          std::int64_t k, float* y) {
     using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

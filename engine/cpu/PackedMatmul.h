@@ -26,6 +26,11 @@ void packedMatmulTransB(const float* x, const Tensor& w, float* y, std::int64_t 
 void blockedMatmulTransB(const float* x, std::int64_t m, DType type, const void* w,
                          std::int64_t n, std::int64_t k, float* y);
 
+/// y [M, K] = x [M, N] * w with w [N, K] packed: the backward pass of x·wᵀ (a gradient flowing
+/// back through a weight matrix) without widening the whole matrix. Threads take blocks of w's
+/// rows, each adding into its own copy of y, summed at the end.
+void packedMatmul(const float* x, const Tensor& w, float* y, std::int64_t m);
+
 /// out [T, D] = rows of the packed table w [V, D] at ids (outside [0, V): zeros).
 void packedEmbedding(const Tensor& w, const std::int32_t* ids, std::int64_t count, float* out);
 
