@@ -171,6 +171,8 @@ private slots:
         QTest::addColumn<QString>("model");
         QTest::newRow("stories260K") << "gguf/stories260K.gguf";
         QTest::newRow("GPT-2") << "hf/tiny-random-gpt2";
+        // Packed weights: the backward pass multiplies them untransposed, still packed.
+        QTest::newRow("Q4_K") << "gguf/quant/random-256-Q4_K.gguf";
     }
     void hookGradientsMatchFiniteDifferences() {
         QFETCH(QString, model);

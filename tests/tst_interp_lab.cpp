@@ -168,6 +168,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(lab.patchButton()->isEnabled(), kTimeout);
         QVERIFY2(lab.message().contains(QStringLiteral("same length")), qPrintable(lab.message()));
         QCOMPARE(lab.residualPatching()->columns(), T); // the last result still shown
+        lab.corruptEdit()->setText(QStringLiteral("Tim gave the ball to Lily. Lily said thank you to"));
 
         // Ablation beside the attention grid; a click selects the head in both.
         lab.ablateButton()->click();
