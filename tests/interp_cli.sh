@@ -12,6 +12,9 @@ rm -rf "$out" && mkdir -p "$out"
     --target Lily --versus Tim --json >"$out/dla.json"
 "$cli" attribute "$model" --prompt "Lily gave the ball to Tim. Tim said thank you to" \
     --graph --threshold 0.05 --json >"$out/graph.json"
+printf 'Once upon a time there was a dog.\nTom and Sue went to the park.\n' >"$out/reference.txt"
+"$cli" attribute "$model" --prompt "Lily gave the ball to Tim. Tim said thank you to" \
+    --target Lily --versus Tim --ablate mean --reference "$out/reference.txt" --json >"$out/mean.json"
 "$cli" patch "$model" --clean "Lily gave the ball to Tim. Tim said thank you to" \
     --corrupt "Tim gave the ball to Lily. Lily said thank you to" --target Lily --versus Tim \
     --method both --json >"$out/patch.json"
@@ -26,6 +29,9 @@ assert g["edges"], "no routes"
 assert all(e["importance"] >= 0.05 for e in g["edges"])
 assert any(e["kind"] == "attention" and e["from"] != e["to"] for e in g["edges"]), "no token-to-token edge"
 assert any(e["to"] == len(g["tokens"]) - 1 and e["layer"] == 4 for e in g["edges"])
+m = json.load(open(d + "/mean.json"))
+assert m["ablation"]["kind"] == "mean" and len(m["ablation"]["diff_change"]) == 5
+assert m["ablation"]["runs"] == 1 + 5 * 8
 p = json.load(open(d + "/patch.json"))
 assert p["exact"]["runs"] == 2 + 5 * (len(p["clean_tokens"]) + 8)
 assert p["attribution_patching"]["runs"] == 2

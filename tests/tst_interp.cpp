@@ -163,6 +163,57 @@ private slots:
         QVERIFY(r.diffChange[layer][head] != 0.0);
         const AblationResult mean = headAblation(m, *backend, ids, 403, 385, AblationKind::Mean);
         QCOMPARE(mean.baseDiff, r.baseDiff);
+        // The prompt as its own reference set: the same means; another reference: other means.
+        const AblationResult self = headAblation(m, *backend, ids, 403, 385, AblationKind::Mean, {}, nullptr, {ids});
+        QVERIFY(self.diffChange == mean.diffChange);
+        const AblationResult other = headAblation(m, *backend, ids, 403, 385, AblationKind::Mean, {}, nullptr,
+                                                  {{1, 385, 300, 261}, {1, 290, 403, 407, 260}});
+        QVERIFY(other.diffChange != mean.diffChange);
+        QCOMPARE(other.baseDiff, mean.baseDiff);
+    }
+
+    // The attention probabilities and the embedding as hook points: zeroing a head's
+    // probabilities is zero-ablating its output, doubling them doubles it, bit for bit; another
+    // prompt's embedding in place of this one's runs that prompt (llama has no learned positions).
+    void probabilityAndEmbeddingHooks() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        const auto m = open(path);
+        const std::vector<std::int32_t> ids{1, 403, 407, 261, 378, 260, 290};
+        const std::vector<std::int32_t> other{1, 385, 300, 261, 378, 411, 290};
+        const int T = int(ids.size()), H = m->spec().heads, layer = 2, head = 5;
+        auto backend = cpu();
+        CaptureOptions cap;
+        cap.interventions = true;
+        cap.components = true;
+        InferenceSession s(m, *backend, 64, cap);
+        const std::size_t probs = s.hookSize(HookPoint::AttentionProbs, T);
+        QCOMPARE(probs, std::size_t(H) * T * 64);
+        QCOMPARE(s.hookSize(HookPoint::Embedding, T), std::size_t(T) * m->spec().width);
+        const int hw = s.hookWidth(HookPoint::HeadOutput), hd = hw / H;
+        auto run = [&](std::vector<Intervention> ivs, const std::vector<std::int32_t>& prompt) {
+            s.setInterventions(std::move(ivs));
+            s.reset();
+            return s.prefill(prompt);
+        };
+        for (float factor : {0.0f, 2.0f}) {
+            Intervention onProbs{HookPoint::AttentionProbs, layer, std::vector<float>(probs, 1.0f),
+                                 std::vector<float>(probs, 0.0f)};
+            std::fill(onProbs.keep.begin() + std::ptrdiff_t(head * (probs / H)),
+                      onProbs.keep.begin() + std::ptrdiff_t((head + 1) * (probs / H)), factor);
+            Intervention onHead{HookPoint::HeadOutput, layer, std::vector<float>(std::size_t(T) * hw, 1.0f),
+                                std::vector<float>(std::size_t(T) * hw, 0.0f)};
+            for (int t = 0; t < T; ++t)
+                for (int j = head * hd; j < (head + 1) * hd; ++j) onHead.keep[std::size_t(t) * hw + j] = factor;
+            const std::vector<float> a = run({onProbs}, ids), b = run({onHead}, ids);
+            QVERIFY(a == b);
+            QVERIFY(a != run({}, ids));
+        }
+        const std::vector<float> otherLogits = run({}, other);
+        const std::vector<float> otherEmbedding = s.captures().embedding;
+        const std::vector<float> swapped =
+            run({{HookPoint::Embedding, 0, std::vector<float>(otherEmbedding.size(), 0.0f), otherEmbedding}}, ids);
+        QVERIFY(swapped == otherLogits);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.setInterventions({{HookPoint::Embedding, 1, {}, {}}}));
     }
 
     // The gradient at a hook, taken backward through the pass, against central differences of
@@ -215,11 +266,12 @@ private slots:
             seed = seed * 1664525u + 1013904223u;
             return float(seed >> 8) / float(1u << 24) - 0.5f;
         };
-        for (HookPoint point : {HookPoint::Residual, HookPoint::HeadOutput, HookPoint::MlpHidden})
+        for (HookPoint point : {HookPoint::Residual, HookPoint::HeadOutput, HookPoint::MlpHidden,
+                                HookPoint::AttentionProbs, HookPoint::Embedding})
             for (int layer : {0, L / 2, L - 1}) {
-                const int w = s.hookWidth(point);
+                if (point == HookPoint::Embedding && layer > 0) continue;
                 const std::vector<float>& grad = c.hookGradients[std::size_t(point)].at(std::size_t(layer));
-                QCOMPARE(grad.size(), std::size_t(T) * w);
+                QCOMPARE(grad.size(), s.hookSize(point, T));
                 // Half along the gradient, half random: a derivative well above rounding.
                 double norm = 0;
                 for (float x : grad) norm += double(x) * x;

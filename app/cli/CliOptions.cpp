@@ -189,7 +189,7 @@ const std::map<std::string, CommandOptions>& commandOptions() {
           1}},
         {"attribute",
          {{{"prompt", 's'}, {"target", 's'}, {"versus", 's'}, {"ablate", 's'}, {"backend", 's'},
-           {"graph", 'f'}, {"threshold", 'n'}, {"json", 'f'}},
+           {"graph", 'f'}, {"threshold", 'n'}, {"reference", 's'}, {"json", 'f'}},
           1}},
         {"patch",
          {{{"clean", 's'}, {"corrupt", 's'}, {"target", 's'}, {"versus", 's'}, {"backend", 's'},

@@ -7,6 +7,7 @@
 #include "BackendFactory.h"
 #include "Cli.h"
 #include "Sampling.h"
+#include "TextFile.h"
 #include "formats/ModelFile.h"
 #include "interp/Attribution.h"
 #include "interp/ContributionGraph.h"
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <sstream>
 #include <memory>
 #include <stdexcept>
 
@@ -133,8 +135,17 @@ int attribute(const Args& args) {
     if (!ablate.empty()) {
         if (ablate != "zero" && ablate != "mean")
             throw std::invalid_argument("--ablate takes zero or mean, not '" + ablate + "'");
+        // --reference FILE: mean ablation over every position of its lines, one prompt a line.
+        std::vector<std::vector<std::int32_t>> reference;
+        if (const std::string file = option(args, "reference"); !file.empty()) {
+            if (ablate != "mean") throw std::invalid_argument("--reference goes with --ablate mean");
+            std::istringstream lines(readTextFile(file));
+            for (std::string line; std::getline(lines, line);)
+                if (!line.empty()) reference.push_back(o.tokenizer->encode(line, {.addSpecial = true}));
+            if (reference.empty()) throw std::invalid_argument(file + ": holds no prompt (one a line)");
+        }
         ab = headAblation(o.model, *o.backend, ids, target, versus,
-                          ablate == "zero" ? AblationKind::Zero : AblationKind::Mean);
+                          ablate == "zero" ? AblationKind::Zero : AblationKind::Mean, {}, nullptr, reference);
     }
     if (flag(args, "json")) {
         nlohmann::json j;

@@ -97,11 +97,12 @@ commands:
                                the reference per position, top-1 agreement, perplexity, the
                                logit lens's KL by layer, file size and decode tokens/s
   attribute MODEL --prompt TEXT --target TOKEN [--versus TOKEN] [--ablate zero|mean]
-        [--backend cpu|vulkan] [--json]
+        [--reference FILE] [--backend cpu|vulkan] [--json]
                                direct logit attribution: each head's and MLP's share of
                                logit(target) - logit(versus) at the last token (through the
                                final norm, its scale frozen), the residual stream layer by
-                               layer; --ablate: each head ablated in turn
+                               layer; --ablate: each head ablated in turn (mean: over the
+                               prompt, or over every position of --reference FILE's lines)
   attribute MODEL --prompt TEXT --graph [--threshold 0.04] [--json]
                                the contribution graph's information flow routes to the last
                                token's prediction (Ferrando & Voita 2024): edges through heads

@@ -4,6 +4,7 @@
 #include "model/LanguageModel.h"
 #include "tokenizers/Tokenizer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -297,7 +298,8 @@ double gridCorrelation(const std::vector<std::vector<double>>& a,
 AblationResult headAblation(std::shared_ptr<const ModelFile> model, Backend& backend,
                             const std::vector<std::int32_t>& tokens, std::int32_t target,
                             std::int32_t versus, AblationKind kind, const ProgressFn& progress,
-                            const CancelToken* cancel) {
+                            const CancelToken* cancel,
+                            const std::vector<std::vector<std::int32_t>>& reference) {
     checkIds(*model, tokens, target, versus);
     const auto t0 = std::chrono::steady_clock::now();
     const ModelSpec& s = model->spec();
@@ -314,6 +316,35 @@ AblationResult headAblation(std::shared_ptr<const ModelFile> model, Backend& bac
     r.baseLoss = meanLoss(logits, tokens, V);
     const std::vector<std::vector<float>> z = session.captures().headOutputs;
     const int hw = session.hookWidth(HookPoint::HeadOutput), hd = hw / s.heads;
+    // Each head dimension's mean: over the prompt, or over every position of the references.
+    std::vector<std::vector<double>> mean(std::size_t(L), std::vector<double>(std::size_t(hw), 0.0));
+    if (kind == AblationKind::Mean) {
+        std::size_t positions = 0;
+        auto addRun = [&](const std::vector<std::vector<float>>& heads, int rows) {
+            for (int l = 0; l < L; ++l)
+                for (int t = 0; t < rows; ++t)
+                    for (int j = 0; j < hw; ++j) mean[std::size_t(l)][std::size_t(j)] += heads[std::size_t(l)][std::size_t(t) * hw + j];
+            positions += std::size_t(rows);
+        };
+        if (reference.empty()) {
+            addRun(z, T);
+        } else {
+            CaptureOptions refCap;
+            refCap.components = true;
+            std::size_t longest = 0;
+            for (const auto& r : reference) longest = std::max(longest, r.size());
+            InferenceSession ref(model, backend, int(longest), refCap);
+            for (const auto& r : reference) {
+                if (r.empty()) continue;
+                ref.reset();
+                ref.prefill(r);
+                addRun(ref.captures().headOutputs, int(r.size()));
+            }
+            if (positions == 0) throw std::invalid_argument("the reference prompts give no tokens");
+        }
+        for (auto& layer : mean)
+            for (double& v : layer) v /= double(positions);
+    }
     r.diffChange.assign(std::size_t(L), std::vector<double>(std::size_t(s.heads), 0.0));
     r.lossChange = r.diffChange;
     for (int l = 0; l < L; ++l)
@@ -321,15 +352,12 @@ AblationResult headAblation(std::shared_ptr<const ModelFile> model, Backend& bac
             if (cancel && cancel->cancelled()) throw Cancelled();
             Intervention iv{HookPoint::HeadOutput, l, std::vector<float>(std::size_t(T) * hw, 1.0f),
                             std::vector<float>(std::size_t(T) * hw, 0.0f)};
-            for (int j = h * hd; j < (h + 1) * hd; ++j) {
-                double mean = 0;
-                for (int t = 0; t < T; ++t) mean += z[std::size_t(l)][std::size_t(t) * hw + j];
-                mean /= T;
+            for (int j = h * hd; j < (h + 1) * hd; ++j)
                 for (int t = 0; t < T; ++t) {
                     iv.keep[std::size_t(t) * hw + j] = 0.0f;
-                    if (kind == AblationKind::Mean) iv.add[std::size_t(t) * hw + j] = float(mean);
+                    if (kind == AblationKind::Mean)
+                        iv.add[std::size_t(t) * hw + j] = float(mean[std::size_t(l)][std::size_t(j)]);
                 }
-            }
             session.setInterventions({iv});
             session.reset();
             logits = session.prefill(tokens);

@@ -82,10 +82,13 @@ struct AblationResult {
     double seconds = 0;
 };
 
+/// Mean ablation takes each head's mean over the prompt's own positions, or with `reference`
+/// prompts over every position of those (the "mean over a reference set" of the literature).
 AblationResult headAblation(std::shared_ptr<const ModelFile> model, Backend& backend,
                             const std::vector<std::int32_t>& tokens, std::int32_t target,
                             std::int32_t versus, AblationKind kind = AblationKind::Zero,
-                            const ProgressFn& progress = {}, const CancelToken* cancel = nullptr);
+                            const ProgressFn& progress = {}, const CancelToken* cancel = nullptr,
+                            const std::vector<std::vector<std::int32_t>>& reference = {});
 
 /// The model's likeliest next token after `tokens` other than `target`: the candidate a
 /// difference is taken against when the user names only one token.

@@ -197,21 +197,23 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
     // Additive mask [T, context]: 0 where key j <= the query's position, -inf elsewhere
     // (cache rows not written yet, and the future).
     plan->mask = g.input("mask", Shape{T, context});
+    // x * keep + add at a hook point, both inputs set by the session before each run.
+    auto hook = [&](NodeId v, HookPoint point, int layer) {
+        if (!cap.interventions) return v;
+        const std::string tag = std::string(hookPointName(point)) + "." + std::to_string(layer);
+        const Shape shape = g.node(v).shape;
+        const NodeId keep = g.input("keep." + tag, shape);
+        const NodeId add = g.input("add." + tag, shape);
+        plan->hooks[{int(point), layer}] = {keep, add};
+        return g.add(g.mul(v, keep), add);
+    };
     NodeId x = g.embedding(W("token_embd.weight"), plan->ids);
     if (gpt2) x = g.add(x, g.embedding(W("position_embd.weight"), plan->positions));
+    x = hook(x, HookPoint::Embedding, 0);
     if (cap.components) {
         g.capture(x);
         plan->embedding = x;
     }
-    // x * keep + add at a hook point, both inputs set by the session before each run.
-    auto hook = [&](NodeId v, HookPoint point, int layer, std::int64_t width) {
-        if (!cap.interventions) return v;
-        const std::string tag = std::string(hookPointName(point)) + "." + std::to_string(layer);
-        const NodeId keep = g.input("keep." + tag, Shape{T, width});
-        const NodeId add = g.input("add." + tag, Shape{T, width});
-        plan->hooks[{int(point), layer}] = {keep, add};
-        return g.add(g.mul(v, keep), add);
-    };
     const NodeId unembed = W(has("output.weight") ? "output.weight" : "token_embd.weight");
     auto finalLogits = [&](NodeId residual) {
         return g.matmul(norm(residual, "output_norm"), unembed, true);
@@ -232,13 +234,15 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
         plan->vCache.push_back(vc);
         const NodeId kAll = g.writeRows(kc, k, plan->positions);
         const NodeId vAll = g.writeRows(vc, v, plan->positions);
-        const AttentionNodes a =
-            g.attention(q, kAll, vAll, s.heads, kvHeads, hd, false, plan->mask);
+        // Graph::attention's three steps, with a hook between the softmax and the values.
+        const NodeId scores = g.attnScores(q, kAll, s.heads, kvHeads, hd, 1.0f / std::sqrt(float(hd)));
+        const NodeId probs = hook(g.softmax(scores, plan->mask), HookPoint::AttentionProbs, l);
         if (cap.attention) {
-            g.capture(a.probs);
-            plan->attention.push_back(a.probs);
+            g.capture(probs);
+            plan->attention.push_back(probs);
         }
-        const NodeId z = hook(a.output, HookPoint::HeadOutput, l, std::int64_t(s.heads) * hd);
+        const NodeId attended = g.attnValues(probs, vAll, s.heads, kvHeads, hd);
+        const NodeId z = hook(attended, HookPoint::HeadOutput, l);
         const NodeId attnOut = linear(z, blk(l, "attn_output"));
         if (cap.components) {
             g.capture(z);
@@ -257,14 +261,14 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
             m = g.relu(linear(h2, blk(l, "ffn_up")));
         else
             m = g.gelu(linear(h2, blk(l, "ffn_up")));
-        m = hook(m, HookPoint::MlpHidden, l, w.at(blk(l, "ffn_down.weight")).shape().dim(1));
+        m = hook(m, HookPoint::MlpHidden, l);
         const NodeId mlpOut = linear(m, blk(l, "ffn_down"));
         if (cap.components) {
             g.capture(mlpOut);
             plan->mlpOut.push_back(mlpOut);
         }
         x = g.add(x, mlpOut);
-        x = hook(x, HookPoint::Residual, l, s.width);
+        x = hook(x, HookPoint::Residual, l);
         if (cap.residual) {
             g.capture(x);
             plan->residual.push_back(x);
@@ -345,11 +349,7 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
             throw std::out_of_range("token id " + std::to_string(id) +
                                     " is outside the vocabulary");
     Impl& I = *m_impl;
-    // The cache spans the smallest power of two (from 64) that holds every position so far:
-    // attention then costs what the conversation needs, not what the context limit allows.
-    int context = 64;
-    while (context < m_position + T) context *= 2;
-    context = std::min(context, m_maxContext);
+    const int context = contextFor(T);
     std::unique_ptr<Plan>& slot = T == 1 ? I.decode : I.prefill;
     if (!slot || slot->tokens != T || slot->context != context || slot->lastOnly != lastOnly) {
         if (slot && I.cacheOwner == slot.get()) {
@@ -382,7 +382,7 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
     }
     if (!p.hooks.empty()) {
         for (const Intervention& iv : m_interventions) {
-            const std::size_t want = std::size_t(T) * std::size_t(hookWidth(iv.point));
+            const std::size_t want = hookSize(iv.point, T);
             if (iv.keep.size() != want || iv.add.size() != want)
                 throw std::invalid_argument(
                     "an intervention at " + std::string(hookPointName(iv.point)) + " " +
@@ -399,7 +399,7 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
                 p.exe->setInput(nodes.first, std::span<const float>(found->keep));
                 p.exe->setInput(nodes.second, std::span<const float>(found->add));
             } else {
-                const std::size_t n = std::size_t(T) * std::size_t(hookWidth(point));
+                const std::size_t n = hookSize(point, T);
                 I.ones.resize(std::max(I.ones.size(), n), 1.0f);
                 I.zeros.resize(std::max(I.zeros.size(), n), 0.0f);
                 p.exe->setInput(nodes.first, std::span<const float>(I.ones.data(), n));
@@ -458,6 +458,10 @@ std::string_view hookPointName(HookPoint p) {
         return "head_out";
     case HookPoint::MlpHidden:
         return "mlp_hidden";
+    case HookPoint::AttentionProbs:
+        return "attn_probs";
+    case HookPoint::Embedding:
+        return "embed";
     }
     return "?";
 }
@@ -471,15 +475,33 @@ int InferenceSession::hookWidth(HookPoint p) const {
         return s.heads * (s.headDim > 0 ? s.headDim : s.width / s.heads);
     case HookPoint::MlpHidden:
         return int(m_impl->weights.at(blk(0, "ffn_down.weight")).shape().dim(1));
+    case HookPoint::Embedding:
+        return s.width;
+    case HookPoint::AttentionProbs:
+        return 0;
     }
     return 0;
+}
+
+int InferenceSession::contextFor(int tokens) const {
+    // The cache spans the smallest power of two (from 64) that holds every position so far:
+    // attention then costs what the conversation needs, not what the context limit allows.
+    int context = 64;
+    while (context < m_position + tokens) context *= 2;
+    return std::min(context, m_maxContext);
+}
+
+std::size_t InferenceSession::hookSize(HookPoint p, int tokens) const {
+    if (p == HookPoint::AttentionProbs)
+        return std::size_t(spec().heads) * std::size_t(tokens) * std::size_t(contextFor(tokens));
+    return std::size_t(tokens) * std::size_t(hookWidth(p));
 }
 
 void InferenceSession::setInterventions(std::vector<Intervention> interventions) {
     if (!m_options.interventions && !interventions.empty())
         throw std::logic_error("this session was not compiled with hooks (CaptureOptions::interventions)");
     for (const Intervention& iv : interventions)
-        if (iv.layer < 0 || iv.layer >= spec().layers)
+        if (iv.layer < 0 || iv.layer >= (iv.point == HookPoint::Embedding ? 1 : spec().layers))
             throw std::invalid_argument("an intervention at layer " + std::to_string(iv.layer) +
                                         " of a " + std::to_string(spec().layers) + "-layer model");
     m_interventions = std::move(interventions);

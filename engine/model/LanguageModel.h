@@ -39,14 +39,19 @@ struct CaptureOptions {
 
 /// Where an intervention replaces a value in the forward pass (per layer).
 enum class HookPoint : std::uint8_t {
-    Residual,   ///< the residual stream after the block [T, width]
-    HeadOutput, ///< the heads' outputs before the output projection [T, heads * headDim]
-    MlpHidden,  ///< the MLP's hidden activation before its down projection [T, ffn]
+    Residual,       ///< the residual stream after the block [T, width]
+    HeadOutput,     ///< the heads' outputs before the output projection [T, heads * headDim]
+    MlpHidden,      ///< the MLP's hidden activation before its down projection [T, ffn]
+    AttentionProbs, ///< the attention probabilities [heads, T, keys] (keys: hookSize)
+    Embedding,      ///< the residual stream before the first block [T, width] (layer 0 only)
 };
+constexpr std::size_t kHookPoints = 5;
 std::string_view hookPointName(HookPoint p);
 
-/// x -> x * keep + add at one hook for the next runs of T tokens: `keep` and `add` hold T rows
-/// of the hook's width (zero keep and a value in add replaces; keep 0 and add 0 ablates).
+/// x -> x * keep + add at one hook for the next runs of T tokens: `keep` and `add` hold
+/// hookSize(point, T) values — T rows of the hook's width, or for the attention probabilities
+/// heads x T x keys (zero keep and a value in add replaces; keep 0 and add 0 ablates; keep s
+/// scales).
 struct Intervention {
     HookPoint point = HookPoint::Residual;
     int layer = 0;
@@ -67,7 +72,7 @@ struct ForwardCaptures {
     std::vector<float> embedding;                                         ///< (components)
     /// Per hook point (indexed by HookPoint) and layer: d(sum(logits * logitGradient))/d(value)
     /// at the hook, [T, hook width] (hookGradients).
-    std::array<std::vector<std::vector<float>>, 3> hookGradients;
+    std::array<std::vector<std::vector<float>>, kHookPoints> hookGradients;
 };
 
 /// One conversation's state on one backend: the KV cache and the position reached.
@@ -121,13 +126,18 @@ public:
     /// The weights [T, vocab] of the logits whose gradient a hookGradients session takes on its
     /// next runs (a logit difference: +1 and -1 in the last row). Empty: zero.
     void setLogitGradient(std::vector<float> weights) { m_logitGradient = std::move(weights); }
-    /// The width of a hook point's rows.
+    /// The width of a hook point's rows (0 for AttentionProbs, which is not row-shaped).
     int hookWidth(HookPoint p) const;
+    /// The values an intervention at `p` holds for a run of `tokens` tokens from the current
+    /// position (the probabilities span the keys the cache will have then).
+    std::size_t hookSize(HookPoint p, int tokens) const;
 
     struct Impl;
 
 private:
     std::vector<float> run(std::span<const std::int32_t> tokens, bool lastOnly);
+    /// Key positions a run of `tokens` from the current position spans.
+    int contextFor(int tokens) const;
 
     std::shared_ptr<const ModelFile> m_model;
     Backend& m_backend;
