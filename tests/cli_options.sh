@@ -16,7 +16,7 @@ expect() { # expect "what it should say" command args...
     fi
 }
 for command in devices check bench train tokenize run inspect models landscape landscape-merge \
-    sweep cost quantize quant-compare attribute patch; do
+    sweep cost quantize quant-compare attribute patch finetune; do
     expect "unknown option '--bogus-flag'" "$command" --bogus-flag 3
 done
 # A value of the wrong kind, a missing value, a flag given a value, one command each.

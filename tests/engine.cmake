@@ -90,6 +90,13 @@ set_tests_properties(quant_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEO
 # Interventions and attribution: hooks and their gradients, direct logit attribution, exact
 # and attribution patching, head ablation, the contribution graph.
 llmlab_add_test(tst_interp SOURCES tst_interp.cpp)
+# Fine-tuning an opened model: the batched training pass, LoRA (B = 0 changes nothing, merged
+# adapters), gradients against central differences, a short run that learns and forgets.
+llmlab_add_test(tst_finetune SOURCES tst_finetune.cpp)
+# llmlab-cli finetune from the command line: metrics, the merged file, bad input.
+add_test(NAME finetune_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/finetune_cli.sh
+                                   $<TARGET_FILE:llmlab-cli> ${CMAKE_BINARY_DIR}/test-finetune)
+set_tests_properties(finetune_cli PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}" TIMEOUT 300)
 # llmlab-cli attribute / patch from the command line.
 add_test(NAME interp_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/interp_cli.sh
          $<TARGET_FILE:llmlab-cli> ${CMAKE_BINARY_DIR}/test-interp)

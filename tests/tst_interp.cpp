@@ -90,30 +90,46 @@ private slots:
                                  plain.setInterventions({{HookPoint::Residual, 0, {}, {}}}));
     }
 
+    void patchingEverythingOrNothing_data() {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("clean");
+        QTest::addColumn<QString>("corrupt");
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("versus");
+        QTest::newRow("stories260K") << "gguf/stories260K.gguf" << "Lily gave the ball to Tim"
+                                     << "Tim gave the ball to Lily" << "Lily" << "Tim";
+        QTest::newRow("GPT-2") << "hf/tiny-random-gpt2" << "When John and him went to the store, him gave a drink to"
+                               << "When John and him went to the store, John gave a drink to" << " John" << " him";
+    }
     void patchingEverythingOrNothing() {
-        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        QFETCH(QString, model);
+        QFETCH(QString, clean);
+        QFETCH(QString, corrupt);
+        QFETCH(QString, target);
+        QFETCH(QString, versus);
+        LLMLAB_REQUIRE_FIXTURE(model.toStdString(), path);
         const auto m = open(path);
         const Tokenizer tok = tokenizerFor(*m);
-        const std::vector<std::int32_t> clean = tok.encode("Lily gave the ball to Tim", {.addSpecial = true});
-        const std::vector<std::int32_t> corrupt = tok.encode("Tim gave the ball to Lily", {.addSpecial = true});
-        QCOMPARE(clean.size(), corrupt.size());
-        const int T = int(clean.size()), W = m->spec().width, L = m->spec().layers;
+        const std::vector<std::int32_t> cleanIds = tok.encode(clean.toStdString(), {.addSpecial = true});
+        const std::vector<std::int32_t> corruptIds = tok.encode(corrupt.toStdString(), {.addSpecial = true});
+        QCOMPARE(cleanIds.size(), corruptIds.size());
+        const int T = int(cleanIds.size()), W = m->spec().width, L = m->spec().layers;
         auto backend = cpu();
         CaptureOptions cap;
         cap.interventions = true;
         cap.residual = true;
         InferenceSession s(m, *backend, 32, cap);
-        const std::vector<float> cleanLogits = s.prefill(clean);
+        const std::vector<float> cleanLogits = s.prefill(cleanIds);
         const std::vector<std::vector<float>> cleanResid = s.captures().residual;
         s.reset();
-        const std::vector<float> corruptLogits = s.prefill(corrupt);
+        const std::vector<float> corruptLogits = s.prefill(corruptIds);
         // Every layer's residual replaced by the clean run's: the clean logits, exactly.
         std::vector<Intervention> all;
         for (int l = 0; l < L; ++l)
             all.push_back({HookPoint::Residual, l, std::vector<float>(std::size_t(T) * W, 0.0f), cleanResid[std::size_t(l)]});
         s.setInterventions(all);
         s.reset();
-        QVERIFY(s.prefill(corrupt) == cleanLogits);
+        QVERIFY(s.prefill(corruptIds) == cleanLogits);
         // Nothing replaced (keep everything, add nothing): the corrupted logits, exactly.
         for (Intervention& iv : all) {
             std::fill(iv.keep.begin(), iv.keep.end(), 1.0f);
@@ -121,33 +137,40 @@ private slots:
         }
         s.setInterventions(all);
         s.reset();
-        QVERIFY(s.prefill(corrupt) == corruptLogits);
+        QVERIFY(s.prefill(corruptIds) == corruptLogits);
 
-        const std::int32_t lily = singleToken(tok, "Lily"), tom = singleToken(tok, "Tim");
-        const PatchingResult r = activationPatching(m, *backend, clean, corrupt, lily, tom);
+        const std::int32_t lily = singleToken(tok, target.toStdString()), tom = singleToken(tok, versus.toStdString());
+        const PatchingResult r = activationPatching(m, *backend, cleanIds, corruptIds, lily, tom);
         QCOMPARE(int(r.residual.size()), L);
         QCOMPARE(r.runs, 2 + L * (T + m->spec().heads));
         // The last layer's residual at the last position carries the whole prediction.
         QVERIFY(std::fabs(r.residual[std::size_t(L - 1)][std::size_t(T - 1)] - 1.0) < 1e-5);
-        // Positions where the prompts agree (BOS) have nothing to patch.
+        // Positions where the prompts agree (the first) have nothing to patch.
         for (int l = 0; l < L; ++l) QCOMPARE(r.residual[std::size_t(l)][0], 0.0);
         for (const auto& layer : r.heads)
             for (double v : layer) QVERIFY(std::isfinite(v));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                                 activationPatching(m, *backend, clean, std::vector<std::int32_t>{1, 2}, lily, tom));
+                                 activationPatching(m, *backend, cleanIds, std::vector<std::int32_t>{1, 2}, lily, tom));
     }
 
+    void zeroAblationEqualsZeroedWeights_data() {
+        QTest::addColumn<QString>("model");
+        QTest::newRow("stories260K") << "gguf/stories260K.gguf";
+        QTest::newRow("GPT-2") << "hf/tiny-random-gpt2";
+    }
     void zeroAblationEqualsZeroedWeights() {
-        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        QFETCH(QString, model);
+        LLMLAB_REQUIRE_FIXTURE(model.toStdString(), path);
         const auto m = open(path);
         const std::vector<std::int32_t> ids{1, 403, 407, 261, 378, 260, 290};
         auto backend = cpu();
-        const int layer = 2, head = 5, hd = m->spec().width / m->spec().heads;
+        const int layer = std::min(2, m->spec().layers - 1), head = std::min(5, m->spec().heads - 1);
+        const int hd = m->spec().width / m->spec().heads;
         const AblationResult r = headAblation(m, *backend, ids, 403, 385);
         QCOMPARE(r.runs, 1 + m->spec().layers * m->spec().heads);
         // By hand: that head's columns of the output projection zeroed.
         InferenceSession s(m, *backend, 16);
-        const std::string name = "blk.2.attn_output.weight";
+        const std::string name = "blk." + std::to_string(layer) + ".attn_output.weight";
         s.makeAdjustable({name});
         Shape shape;
         std::vector<float> w = s.originalWeight(name, &shape);

@@ -26,6 +26,7 @@ int quantize(const Args& args);
 int quantCompare(const Args& args);
 int attribute(const Args& args);
 int patch(const Args& args);
+int finetune(const Args& args);
 /// `bench landscape`: grid points per second of the toy model.
 int benchLandscape(const Args& args);
 

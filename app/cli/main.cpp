@@ -115,6 +115,13 @@ commands:
                                recovered (prompts of the same token length); gradient: the
                                attribution-patching estimate (one backward pass); both: the
                                two and their correlation
+  finetune MODEL --data FILE [--method lora|full|top] [--rank 8] [--alpha 16]
+        [--targets 'q_proj|v_proj'] [--top 2] [--steps 100] [--batch 4] [--seq 64] [--lr 1e-3]
+        [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf] [--backend B]
+                               fine-tunes the model on a text: every weight, the top blocks, or
+                               LoRA adapters (B = 0 at first) on the matrices named; the loss
+                               on the text's held-out tenth and on --reference (forgetting) as
+                               it goes; RUN/metrics.csv; --merge: a GGUF with them folded in
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]
@@ -195,7 +202,7 @@ int main(int argc, char** argv) {
         {"landscape", landscape}, {"landscape-merge", landscapeMerge},
         {"sweep", sweep},         {"cost", cost},
         {"quantize", quantize},   {"quant-compare", quantCompare},
-        {"attribute", attribute}, {"patch", patch}};
+        {"attribute", attribute}, {"patch", patch}, {"finetune", finetune}};
     if (command == "help" || command == "--help" || command == "-h") {
         std::fputs(kUsage, stdout);
         return 0;

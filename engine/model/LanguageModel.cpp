@@ -1,6 +1,6 @@
 #include "LanguageModel.h"
 
-#include "train/Autodiff.h"
+#include "ForwardGraph.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,26 +16,6 @@ namespace {
 std::string blk(int layer, const std::string& rest) {
     return "blk." + std::to_string(layer) + "." + rest;
 }
-
-// One compiled forward pass for T tokens.
-struct Plan {
-    int tokens = 0;
-    int context = 0; // key positions the cache and the attention span
-    Graph graph;
-    bool lastOnly = false; // logits of the last token only
-    NodeId ids = -1, positions = -1, mask = -1, logits = -1, lastRow = -1;
-    std::vector<NodeId> kCache, vCache; // state nodes
-    std::vector<NodeId> attention, residual, lens;
-    std::vector<std::pair<std::vector<std::string>, NodeId>> inputs; // matmul inputs, by weight
-    std::vector<NodeId> heads, attnOut, mlpOut, values; // components, per layer
-    NodeId embedding = -1;
-    // Hook inputs (keep, add) per point and layer.
-    std::map<std::pair<int, int>, std::pair<NodeId, NodeId>> hooks;
-    NodeId logitGradient = -1;                  // hookGradients: weights of the logits
-    std::map<std::pair<int, int>, NodeId> hookGrads; // d/d(add) per hook
-    std::map<std::string, NodeId> adjustable; // weights held as parameters
-    std::unique_ptr<Executable> exe;
-};
 
 } // namespace
 
@@ -77,30 +57,6 @@ struct InferenceSession::Impl {
     }
 };
 
-namespace {
-
-// A tensor the forward pass needs, in [out, in] layout; GPT-2's Conv1D matrices are stored
-// [in, out] in Hugging Face files and are transposed here once (a copy).
-Tensor loadWeight(const ModelFile& file, const std::string& name) {
-    const TensorInfo* info = file.find(name);
-    if (!info) throw std::runtime_error(file.path() + ": tensor '" + name + "' is missing");
-    if (!info->transposed || info->shape.rank() != 2) return file.tensor(name);
-    Shape shape;
-    const std::vector<float> v = file.outInFloats(name, &shape);
-    return Tensor::fromFloats(shape, v);
-}
-
-// Rows [first, first + count) of a 2-D (or 1-D) tensor, as a copy in F32.
-Tensor sliceRows(const Tensor& t, std::int64_t first, std::int64_t count) {
-    const std::vector<float> v = t.toFloats();
-    const std::int64_t cols = t.shape().rank() == 2 ? t.shape().dim(1) : 1;
-    std::vector<float> out(v.begin() + first * cols, v.begin() + (first + count) * cols);
-    return t.shape().rank() == 2 ? Tensor::fromFloats(Shape{count, cols}, out)
-                                 : Tensor::fromFloats(Shape{count}, out);
-}
-
-} // namespace
-
 InferenceSession::InferenceSession(std::shared_ptr<const ModelFile> model, Backend& backend,
                                    int maxContext, CaptureOptions captures)
     : m_model(std::move(model)), m_backend(backend), m_maxContext(maxContext), m_options(captures),
@@ -114,24 +70,7 @@ InferenceSession::InferenceSession(std::shared_ptr<const ModelFile> model, Backe
     if (s.layers <= 0 || s.width <= 0 || s.heads <= 0 || s.vocab <= 0)
         throw std::runtime_error(path + ": the file does not state the model's shape");
     if (s.context > 0) m_maxContext = std::min(m_maxContext, s.context);
-    for (const TensorInfo& t : m_model->tensors())
-        m_impl->weights[t.name] = loadWeight(*m_model, t.name);
-    // GPT-2 keeps q, k and v in one matrix: split it into three [width, width] blocks.
-    if (s.family == ModelFamily::Gpt2) {
-        for (int l = 0; l < s.layers; ++l) {
-            for (const char* part : {"weight", "bias"}) {
-                const std::string name = blk(l, std::string("attn_qkv.") + part);
-                const auto it = m_impl->weights.find(name);
-                if (it == m_impl->weights.end())
-                    throw std::runtime_error(path + ": tensor '" + name + "' is missing");
-                const char* names[] = {"attn_q.", "attn_k.", "attn_v."};
-                for (int i = 0; i < 3; ++i)
-                    m_impl->weights[blk(l, std::string(names[i]) + part)] =
-                        sliceRows(it->second, std::int64_t(i) * s.width, s.width);
-                m_impl->weights.erase(it); // read through its three parts only
-            }
-        }
-    }
+    m_impl->weights = loadForwardWeights(*m_model);
 }
 
 InferenceSession::~InferenceSession() = default;
@@ -139,178 +78,6 @@ InferenceSession::~InferenceSession() = default;
 const ModelSpec& InferenceSession::spec() const {
     return m_model->spec();
 }
-
-namespace {
-
-std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, Tensor>& w,
-                                const std::set<std::string>& adjustable, const std::string& path,
-                                int tokens, int context, const CaptureOptions& cap, bool lastOnly) {
-    auto plan = std::make_unique<Plan>();
-    plan->tokens = tokens;
-    plan->lastOnly = lastOnly;
-    plan->context = context;
-    Graph& g = plan->graph;
-    std::map<std::string, NodeId> constants;
-    auto W = [&](const std::string& name) {
-        const auto found = constants.find(name);
-        if (found != constants.end()) return found->second;
-        const auto it = w.find(name);
-        if (it == w.end()) throw std::runtime_error(path + ": tensor '" + name + "' is missing");
-        if (adjustable.count(name)) {
-            const Tensor& t = it->second;
-            const NodeId id = g.parameter(
-                name, t.dtype() == DType::F32 ? t : Tensor::fromFloats(t.shape(), t.toFloats()));
-            plan->adjustable[name] = id;
-            return constants[name] = id;
-        }
-        return constants[name] = g.constant(name, it->second);
-    };
-    auto has = [&](const std::string& name) { return w.count(name) > 0; };
-    const bool gpt2 = s.family == ModelFamily::Gpt2;
-    auto norm = [&](NodeId x, const std::string& prefix) {
-        return s.norm == NormKind::LayerNorm
-                   ? g.layerNorm(x, W(prefix + ".weight"), W(prefix + ".bias"), s.normEps)
-                   : g.rmsNorm(x, W(prefix + ".weight"), s.normEps);
-    };
-    auto recordInput = [&](NodeId x, const std::string& weight) {
-        if (!cap.matmulInputs) return;
-        for (auto& [names, id] : plan->inputs)
-            if (id == x) {
-                names.push_back(weight);
-                return;
-            }
-        g.capture(x);
-        plan->inputs.push_back({{weight}, x});
-    };
-    // x W^T (+ b): weights are [out, in].
-    auto linear = [&](NodeId x, const std::string& prefix) {
-        recordInput(x, prefix + ".weight");
-        NodeId y = g.matmul(x, W(prefix + ".weight"), true);
-        return has(prefix + ".bias") ? g.add(y, W(prefix + ".bias")) : y;
-    };
-
-    const int T = tokens;
-    const int hd = s.headDim > 0 ? s.headDim : s.width / s.heads;
-    const int kvHeads = s.kvHeads > 0 ? s.kvHeads : s.heads;
-    plan->ids = g.input("tokens", Shape{T}, DType::I32);
-    plan->positions = g.input("positions", Shape{T}, DType::I32);
-    // Additive mask [T, context]: 0 where key j <= the query's position, -inf elsewhere
-    // (cache rows not written yet, and the future).
-    plan->mask = g.input("mask", Shape{T, context});
-    // x * keep + add at a hook point, both inputs set by the session before each run.
-    auto hook = [&](NodeId v, HookPoint point, int layer) {
-        if (!cap.interventions) return v;
-        const std::string tag = std::string(hookPointName(point)) + "." + std::to_string(layer);
-        const Shape shape = g.node(v).shape;
-        const NodeId keep = g.input("keep." + tag, shape);
-        const NodeId add = g.input("add." + tag, shape);
-        plan->hooks[{int(point), layer}] = {keep, add};
-        return g.add(g.mul(v, keep), add);
-    };
-    NodeId x = g.embedding(W("token_embd.weight"), plan->ids);
-    if (gpt2) x = g.add(x, g.embedding(W("position_embd.weight"), plan->positions));
-    x = hook(x, HookPoint::Embedding, 0);
-    if (cap.components) {
-        g.capture(x);
-        plan->embedding = x;
-    }
-    const NodeId unembed = W(has("output.weight") ? "output.weight" : "token_embd.weight");
-    auto finalLogits = [&](NodeId residual) {
-        return g.matmul(norm(residual, "output_norm"), unembed, true);
-    };
-
-    for (int l = 0; l < s.layers; ++l) {
-        const NodeId h = norm(x, blk(l, "attn_norm"));
-        NodeId q = linear(h, blk(l, "attn_q"));
-        NodeId k = linear(h, blk(l, "attn_k"));
-        const NodeId v = linear(h, blk(l, "attn_v"));
-        if (s.positions == PositionKind::Rope) {
-            q = g.rope(q, plan->positions, s.heads, hd, s.ropeTheta, s.ropeLayout, s.ropeDims);
-            k = g.rope(k, plan->positions, kvHeads, hd, s.ropeTheta, s.ropeLayout, s.ropeDims);
-        }
-        const NodeId kc = g.state(blk(l, "k_cache"), Shape{context, std::int64_t(kvHeads) * hd});
-        const NodeId vc = g.state(blk(l, "v_cache"), Shape{context, std::int64_t(kvHeads) * hd});
-        plan->kCache.push_back(kc);
-        plan->vCache.push_back(vc);
-        const NodeId kAll = g.writeRows(kc, k, plan->positions);
-        const NodeId vAll = g.writeRows(vc, v, plan->positions);
-        // Graph::attention's three steps, with a hook between the softmax and the values.
-        const NodeId scores = g.attnScores(q, kAll, s.heads, kvHeads, hd, 1.0f / std::sqrt(float(hd)));
-        const NodeId probs = hook(g.softmax(scores, plan->mask), HookPoint::AttentionProbs, l);
-        if (cap.attention) {
-            g.capture(probs);
-            plan->attention.push_back(probs);
-        }
-        const NodeId attended = g.attnValues(probs, vAll, s.heads, kvHeads, hd);
-        const NodeId z = hook(attended, HookPoint::HeadOutput, l);
-        const NodeId attnOut = linear(z, blk(l, "attn_output"));
-        if (cap.components) {
-            g.capture(z);
-            g.capture(attnOut);
-            g.capture(v);
-            plan->values.push_back(v);
-            plan->heads.push_back(z);
-            plan->attnOut.push_back(attnOut);
-        }
-        x = g.add(x, attnOut);
-        const NodeId h2 = norm(x, blk(l, "ffn_norm"));
-        NodeId m;
-        if (s.activation == Activation::SwiGlu)
-            m = g.swiglu(linear(h2, blk(l, "ffn_gate")), linear(h2, blk(l, "ffn_up")));
-        else if (s.activation == Activation::Relu)
-            m = g.relu(linear(h2, blk(l, "ffn_up")));
-        else
-            m = g.gelu(linear(h2, blk(l, "ffn_up")));
-        m = hook(m, HookPoint::MlpHidden, l);
-        const NodeId mlpOut = linear(m, blk(l, "ffn_down"));
-        if (cap.components) {
-            g.capture(mlpOut);
-            plan->mlpOut.push_back(mlpOut);
-        }
-        x = g.add(x, mlpOut);
-        x = hook(x, HookPoint::Residual, l);
-        if (cap.residual) {
-            g.capture(x);
-            plan->residual.push_back(x);
-        }
-        if (cap.logitLens) {
-            const NodeId lens = l + 1 < s.layers ? finalLogits(x) : -1;
-            if (lens >= 0) g.capture(lens);
-            plan->lens.push_back(lens); // the last layer's lens is the model's own output
-        }
-    }
-    if (lastOnly) {
-        // Only the next token's logits: gather the last row before the unembedding, which is
-        // the largest matmul of a small model.
-        plan->lastRow = g.input("last_row", Shape{1}, DType::I32);
-        x = g.embedding(x, plan->lastRow);
-    }
-    if (cap.matmulInputs) {
-        const NodeId h = norm(x, "output_norm");
-        recordInput(h, has("output.weight") ? "output.weight" : "token_embd.weight");
-        plan->logits = g.matmul(h, unembed, true);
-    } else {
-        plan->logits = finalLogits(x);
-    }
-    g.capture(plan->logits);
-    if (cap.logitLens) plan->lens.back() = plan->logits;
-    if (cap.hookGradients && !plan->hooks.empty()) {
-        // d(sum(logits * weights))/d(add) at a hook is the gradient at the hook's value.
-        plan->logitGradient = g.input("logit_gradient", g.node(plan->logits).shape);
-        std::vector<NodeId> adds;
-        for (const auto& [key, nodes] : plan->hooks) adds.push_back(nodes.second);
-        const auto grads = appendBackward(g, plan->logits, plan->logitGradient, adds);
-        for (const auto& [key, nodes] : plan->hooks) {
-            const auto it = grads.find(nodes.second);
-            if (it == grads.end()) continue; // a hook the logits do not depend on
-            g.capture(it->second);
-            plan->hookGrads[key] = it->second;
-        }
-    }
-    return plan;
-}
-
-} // namespace
 
 std::vector<float> InferenceSession::prefill(std::span<const std::int32_t> tokens) {
     return run(tokens, false);
@@ -356,8 +123,13 @@ std::vector<float> InferenceSession::run(std::span<const std::int32_t> tokens, b
             if (m_position > 0) I.hold(*slot); // the cache outlives the plan it was in
             I.cacheOwner = nullptr;
         }
-        auto plan = buildPlan(spec(), I.weights, I.adjustable, m_model->path(), T, context,
-                              m_options, lastOnly);
+        ForwardOptions o;
+        o.tokens = T;
+        o.context = context;
+        o.lastOnly = lastOnly;
+        o.capture = m_options;
+        o.trainable = I.adjustable;
+        auto plan = buildPlan(spec(), I.weights, m_model->path(), o);
         plan->exe = m_backend.compile(plan->graph);
         for (const auto& [name, values] : I.overrides)
             if (plan->adjustable.count(name))

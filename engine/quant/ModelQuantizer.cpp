@@ -306,6 +306,12 @@ QuantizeReport quantizeModel(const ModelFile& model, const std::string& outPath,
     QuantizeReport report;
     report.scheme = quantScheme(options.scheme);
     report.usedImportance = options.importance != nullptr;
+    if (options.replacements)
+        for (const auto& [name, values] : *options.replacements)
+            if (!model.find(name))
+                throw std::invalid_argument(model.path() + " has no tensor '" + name +
+                                            "' to replace (an adapter on GPT-2's fused q/k/v matrix "
+                                            "cannot be merged into it yet)");
     const ModelSpec& spec = model.spec();
     const bool gguf = model.format() == ModelFormat::Gguf;
     GgufWriter w;
@@ -349,9 +355,23 @@ QuantizeReport quantizeModel(const ModelFile& model, const std::string& outPath,
         const bool reorder = shape.rank() == 2 &&
                              (info.transposed || (permute && (endsWith(info.name, "attn_q.weight") ||
                                                               endsWith(info.name, "attn_k.weight"))));
-        const bool direct = !reorder && (info.dtype == DType::F32 || info.dtype == DType::F16 ||
-                                         info.dtype == DType::BF16 || dtypeIsQuantized(info.dtype));
-        std::vector<float> v = direct ? std::vector<float>() : model.outInFloats(info.name, &shape);
+        const std::vector<float>* replaced = nullptr;
+        if (options.replacements)
+            if (const auto it = options.replacements->find(info.name); it != options.replacements->end())
+                replaced = &it->second;
+        const bool direct = !reorder && !replaced &&
+                            (info.dtype == DType::F32 || info.dtype == DType::F16 ||
+                             info.dtype == DType::BF16 || dtypeIsQuantized(info.dtype));
+        std::vector<float> v;
+        if (replaced) {
+            if (info.transposed && shape.rank() == 2) shape = Shape{shape.dim(1), shape.dim(0)};
+            if (std::int64_t(replaced->size()) != shape.numel())
+                throw std::invalid_argument("the new values of '" + info.name + "' do not fit its shape " +
+                                            shape.toString());
+            v = *replaced;
+        } else if (!direct) {
+            v = model.outInFloats(info.name, &shape);
+        }
         if (permute && shape.rank() == 2) {
             if (endsWith(info.name, "attn_q.weight"))
                 v = interleaveHeads(v, shape.dim(0), shape.dim(1), spec.heads);

@@ -65,6 +65,10 @@ struct QuantizeOptions {
     /// A tokenizer file (tokenizer.json, a llama2.c tokenizer, a GGUF) for a model that has
     /// none of its own; empty: the model's.
     std::string tokenizerPath;
+    /// Tensors written with these values instead of the file's (canonical names, [out, in] as
+    /// ModelFile::outInFloats gives them): a fine-tuned or adapter-merged model. A name the file
+    /// lacks is refused (std::invalid_argument).
+    const std::map<std::string, std::vector<float>>* replacements = nullptr;
 };
 
 /// What quantizeModel did to one tensor.

@@ -1,0 +1,107 @@
+// `llmlab-cli finetune MODEL --data FILE [--method lora|full|top] [--rank 8] [--alpha 16]
+// [--targets 'q_proj|v_proj'] [--top 2] [--steps 100] [--batch 4] [--seq 64] [--lr 1e-3]
+// [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf]`: fine-tunes an opened
+// model on a text, printing the training loss, the held-out loss (the text's last tenth) and,
+// with --reference, the loss on another text (forgetting) as it goes; RUN gets config.json and
+// metrics.csv, --merge a GGUF of the base with what was trained folded in.
+#include "BackendFactory.h"
+#include "Cli.h"
+#include "TextFile.h"
+#include "finetune/FineTune.h"
+#include "formats/ModelFile.h"
+#include "quant/ModelQuantizer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace llmlab::cli {
+
+int finetune(const Args& args) {
+    const std::vector<std::string> pos = positionals("finetune", args);
+    if (pos.empty())
+        throw std::invalid_argument("say which model: llmlab-cli finetune MODEL --data FILE");
+    const std::string data = option(args, "data");
+    if (data.empty()) throw std::invalid_argument("say what to train on: --data FILE (a text)");
+    std::string error;
+    std::shared_ptr<const ModelFile> model = ModelFile::open(pos.front(), &error);
+    if (!model) throw std::runtime_error(error);
+    auto backend = createBackend(option(args, "backend", "cpu"), &error);
+    if (!backend) throw std::runtime_error(error);
+    FineTuneConfig c;
+    c.method = fineTuneMethod(option(args, "method", "lora"));
+    c.rank = std::stoi(option(args, "rank", "8"));
+    c.alpha = std::stof(option(args, "alpha", "16"));
+    c.targets = option(args, "targets", "q_proj|v_proj");
+    c.topLayers = std::stoi(option(args, "top", "2"));
+    c.steps = std::stoll(option(args, "steps", "100"));
+    c.batch = std::stoi(option(args, "batch", "4"));
+    c.seqLen = std::stoi(option(args, "seq", "64"));
+    c.lr = std::stod(option(args, "lr", "1e-3"));
+    c.seed = std::stoull(option(args, "seed", "1"));
+    const int every = std::max(1, std::stoi(option(args, "eval-every", "20")));
+    const std::string referencePath = option(args, "reference");
+    const std::string reference = referencePath.empty() ? std::string() : readTextFile(referencePath);
+    FineTuner t(model, *backend, readTextFile(data), c);
+
+    const std::string out = option(args, "out");
+    std::ofstream metrics;
+    if (!out.empty()) {
+        std::filesystem::create_directories(out);
+        nlohmann::json j{{"model", model->path()}, {"data", data}, {"method", option(args, "method", "lora")},
+                         {"rank", c.rank}, {"alpha", c.alpha}, {"targets", c.targets}, {"top", c.topLayers},
+                         {"steps", c.steps}, {"batch", c.batch}, {"seq", c.seqLen}, {"lr", c.lr},
+                         {"seed", c.seed}, {"trainable", t.trainableCount()}, {"reference", referencePath}};
+        std::ofstream(out + "/config.json") << j.dump(1) << "\n";
+        metrics.open(out + "/metrics.csv");
+        if (!metrics) throw std::runtime_error(out + "/metrics.csv: cannot be written");
+        metrics << "step,train_loss,held_out_loss,reference_loss,tokens_per_s\n";
+    }
+    std::printf("fine-tuning %s (%s, %lld values trained) on %s: %lld steps of %d x %d tokens\n",
+                model->path().c_str(), option(args, "method", "lora").c_str(),
+                static_cast<long long>(t.trainableCount()), data.c_str(), static_cast<long long>(c.steps),
+                c.batch, c.seqLen);
+    auto evalLine = [&](std::int64_t step, double train, double rate) {
+        const double held = t.evaluate(4);
+        const double ref = reference.empty() ? std::nan("") : t.evaluate(4, &reference);
+        std::printf("step %5lld  train %.4f  held-out %.4f%s  %.0f tokens/s\n", static_cast<long long>(step), train,
+                    held, reference.empty() ? "" : ("  reference " + std::to_string(ref)).c_str(), rate);
+        std::fflush(stdout);
+        if (metrics.is_open())
+            metrics << step << ',' << train << ',' << held << ',' << (reference.empty() ? std::string() : std::to_string(ref))
+                    << ',' << rate << '\n' << std::flush;
+    };
+    evalLine(0, std::nan(""), 0);
+    using Clock = std::chrono::steady_clock;
+    auto t0 = Clock::now();
+    double sum = 0;
+    int n = 0;
+    for (std::int64_t s = 1; s <= c.steps; ++s) {
+        sum += t.trainStep();
+        ++n;
+        if (s % every == 0 || s == c.steps) {
+            const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+            evalLine(s, sum / n, double(n) * c.batch * c.seqLen / std::max(1e-9, secs));
+            sum = 0;
+            n = 0;
+            t0 = Clock::now();
+        }
+    }
+    if (const std::string merge = option(args, "merge"); !merge.empty()) {
+        const std::map<std::string, std::vector<float>> values =
+            c.method == FineTuneMethod::Lora ? t.mergedWeights() : t.trainable();
+        QuantizeOptions q;
+        q.scheme = "F32";
+        q.pure = true;
+        q.replacements = &values;
+        quantizeModel(*model, merge, q);
+        std::printf("wrote %s: the base with what was trained folded in (F32)\n", merge.c_str());
+    }
+    return 0;
+}
+
+} // namespace llmlab::cli

@@ -1,0 +1,80 @@
+// Fine-tuning an opened model (llama, qwen2, gpt2 families) on a text: the inference graph run
+// over batches of sequences with causal attention, next-token cross-entropy, backward through
+// it and AdamW on what is trained — every weight (full), the top N blocks' weights, or LoRA
+// adapters on the matrices a pattern names, the base staying constant (and packed).
+#pragma once
+
+#include "Backend.h"
+#include "formats/ModelFile.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llmlab {
+
+enum class FineTuneMethod : std::uint8_t { Full, TopLayers, Lora };
+
+struct FineTuneConfig {
+    FineTuneMethod method = FineTuneMethod::Lora;
+    int topLayers = 2;                     ///< TopLayers: the last N blocks (and the final norm)
+    int rank = 8;                          ///< Lora
+    float alpha = 16.0f;                   ///< Lora: the update is scaled by alpha / rank
+    std::string targets = "q_proj|v_proj"; ///< Lora: a regex over GGUF or HF module names
+    int batch = 4;
+    int seqLen = 64;
+    std::int64_t steps = 100;
+    double lr = 1e-3;
+    double weightDecay = 0.0;
+    double clipNorm = 1.0;
+    std::uint64_t seed = 1;
+};
+
+/// "full", "top", "lora" (std::invalid_argument otherwise).
+FineTuneMethod fineTuneMethod(const std::string& name);
+
+class FineTuner {
+public:
+    /// Compiles the training step on `backend` for batches of config.batch x config.seqLen
+    /// tokens of `text` (windows drawn at random from its first nine tenths; the last tenth is
+    /// held out). Throws std::invalid_argument for a bad config and std::runtime_error for a
+    /// model that cannot run or a text too short.
+    FineTuner(std::shared_ptr<const ModelFile> model, Backend& backend, const std::string& text,
+              FineTuneConfig config);
+    ~FineTuner();
+
+    const FineTuneConfig& config() const { return m_config; }
+    std::int64_t step() const { return m_step; }
+    /// Trained values, by name (a weight's canonical name, or "lora_a.NAME" / "lora_b.NAME").
+    std::vector<std::string> trainableNames() const;
+    std::int64_t trainableCount() const;
+
+    /// One AdamW step on the next batch; returns its mean loss per token.
+    double trainStep();
+    /// Mean next-token loss per token over `batches` batches of the held-out tail, or of
+    /// `otherText` (the forgetting curve: the model's original domain) when given.
+    double evaluate(int batches, const std::string* otherText = nullptr);
+
+    /// The current values of what is trained.
+    std::map<std::string, std::vector<float>> trainable() const;
+    void setTrainable(const std::string& name, const std::vector<float>& values);
+    /// The mean loss of one fixed batch (`index` of the held-out tail) and its gradient with
+    /// respect to everything trained, without a step: for checks.
+    double lossAndGradient(int index, std::map<std::string, std::vector<float>>* gradient);
+    /// Logits [seqLen, vocab] of one sequence (padded to seqLen) through the training graph.
+    std::vector<float> logits(const std::vector<std::int32_t>& tokens);
+    /// The base weights with the adapters merged in: W + (alpha / rank) B A for each adapted
+    /// matrix, [out, in] as InferenceSession::setWeight takes them.
+    std::map<std::string, std::vector<float>> mergedWeights() const;
+
+private:
+    struct Impl;
+    std::shared_ptr<const ModelFile> m_model;
+    FineTuneConfig m_config;
+    std::unique_ptr<Impl> m_impl;
+    std::int64_t m_step = 0;
+};
+
+} // namespace llmlab

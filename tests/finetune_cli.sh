@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# llmlab-cli finetune as a user runs it: LoRA on stories260K with tinyshakespeare, the metrics
+# file, the held-out loss falling, the merged GGUF scoring what the adapter scored; a pattern
+# naming no matrix and a missing text are one sentence each.
+set -euo pipefail
+cli="$1"
+out="$2"
+fixtures="${LLMLAB_FIXTURES_DIR:?}"
+model="$fixtures/gguf/stories260K.gguf"
+text="$fixtures/corpus/tinyshakespeare.txt"
+rm -rf "$out" && mkdir -p "$out"
+"$cli" finetune "$model" --data "$text" --steps 30 --batch 8 --seq 32 --lr 5e-3 --eval-every 10 \
+    --targets 'q_proj|v_proj|down_proj' --out "$out/run" --merge "$out/merged.gguf" >"$out/log.txt"
+python3 - "$out" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/run/metrics.csv")))
+assert [int(r["step"]) for r in rows] == [0, 10, 20, 30], rows
+held = [float(r["held_out_loss"]) for r in rows]
+assert held[-1] < held[0] - 0.5, held
+PY
+grep -q '"targets": "q_proj|v_proj|down_proj"' "$out/run/config.json"
+last=$(tail -1 "$out/run/metrics.csv" | cut -d, -f3)
+"$cli" finetune "$out/merged.gguf" --data "$text" --steps 0 --batch 8 --seq 32 >"$out/merged.txt"
+python3 - "$last" "$out/merged.txt" <<'PY'
+import re, sys
+want = float(sys.argv[1])
+got = float(re.search(r"held-out ([0-9.]+)", open(sys.argv[2]).read()).group(1))
+assert abs(got - want) < 1e-3, (got, want)
+PY
+if "$cli" finetune "$model" --data "$text" --targets 'no_such' 2>"$out/err.txt"; then
+    echo "FAIL: trained nothing without saying so" >&2; exit 1
+fi
+[ "$(wc -l <"$out/err.txt")" -eq 1 ] && grep -q "no_such" "$out/err.txt"
+if "$cli" finetune "$model" --data "$out/none.txt" 2>"$out/err2.txt"; then
+    echo "FAIL: trained on a missing file" >&2; exit 1
+fi
+[ "$(wc -l <"$out/err2.txt")" -eq 1 ] && grep -q "none.txt" "$out/err2.txt"
+echo "finetune works"
