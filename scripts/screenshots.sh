@@ -13,3 +13,5 @@ chmod 700 "$XDG_RUNTIME_DIR"
 build/tests/tst_lab_tour
 # The attribution lab's tabs: docs/screenshots/attribution-*.png.
 build/tests/tst_interp_lab
+# A LoRA run with its live curves and samples: docs/screenshots/finetune-lora.png.
+build/tests/tst_finetune_lab

@@ -10,7 +10,19 @@ model="$fixtures/gguf/stories260K.gguf"
 text="$fixtures/corpus/tinyshakespeare.txt"
 rm -rf "$out" && mkdir -p "$out"
 "$cli" finetune "$model" --data "$text" --steps 30 --batch 8 --seq 32 --lr 5e-3 --eval-every 10 \
-    --targets 'q_proj|v_proj|down_proj' --out "$out/run" --merge "$out/merged.gguf" >"$out/log.txt"
+    --targets 'q_proj|v_proj|down_proj' --out "$out/run" --merge "$out/merged.gguf" \
+    --peft "$out/peft" >"$out/log.txt"
+[ -f "$out/peft/adapter_config.json" ] && [ -f "$out/peft/adapter_model.safetensors" ]
+grep -q '"peft_type": "LORA"' "$out/peft/adapter_config.json"
+# The adapter applied at run time generates what the merged file generates.
+"$cli" run "$model" --adapter "$out/peft" --prompt "ROMEO:" -n 24 >"$out/gen-adapter.txt" 2>/dev/null
+"$cli" run "$out/merged.gguf" --prompt "ROMEO:" -n 24 >"$out/gen-merged.txt" 2>/dev/null
+"$cli" run "$model" --prompt "ROMEO:" -n 24 >"$out/gen-base.txt" 2>/dev/null
+cmp <(grep -v '^#' "$out/gen-adapter.txt") <(grep -v '^#' "$out/gen-merged.txt")
+if cmp -s <(grep -v '^#' "$out/gen-adapter.txt") <(grep -v '^#' "$out/gen-base.txt"); then
+    echo "FAIL: the adapter changed nothing" >&2; exit 1
+fi
+# Going on from the adapter: its first held-out loss is where the first run ended.
 python3 - "$out" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1] + "/run/metrics.csv")))
@@ -20,8 +32,15 @@ assert held[-1] < held[0] - 0.5, held
 PY
 grep -q '"targets": "q_proj|v_proj|down_proj"' "$out/run/config.json"
 last=$(tail -1 "$out/run/metrics.csv" | cut -d, -f3)
+"$cli" finetune "$model" --data "$text" --steps 0 --batch 8 --seq 32 --adapter "$out/peft" >"$out/resumed.txt"
 "$cli" finetune "$out/merged.gguf" --data "$text" --steps 0 --batch 8 --seq 32 >"$out/merged.txt"
 python3 - "$last" "$out/merged.txt" <<'PY'
+import re, sys
+want = float(sys.argv[1])
+got = float(re.search(r"held-out ([0-9.]+)", open(sys.argv[2]).read()).group(1))
+assert abs(got - want) < 1e-3, (got, want)
+PY
+python3 - "$last" "$out/resumed.txt" <<'PY'
 import re, sys
 want = float(sys.argv[1])
 got = float(re.search(r"held-out ([0-9.]+)", open(sys.argv[2]).read()).group(1))

@@ -26,3 +26,6 @@ llmlab_add_test(tst_quant_lab SOURCES tst_quant_lab.cpp LIBS llmlab_gui llmlab_v
 # The attribution lab: attribution, the contribution graph, patching, ablation, bad input.
 llmlab_add_test(tst_interp_lab SOURCES tst_interp_lab.cpp LIBS llmlab_gui llmlab_views
                 LABELS gui TIMEOUT 600)
+# The fine-tuning lab: a LoRA run's live curves, samples and metrics; Stop; bad input.
+llmlab_add_test(tst_finetune_lab SOURCES tst_finetune_lab.cpp LIBS llmlab_gui llmlab_views
+                LABELS gui TIMEOUT 600)

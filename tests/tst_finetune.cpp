@@ -8,11 +8,15 @@
 #include "TestSupport.h"
 #include "TextFile.h"
 #include "finetune/FineTune.h"
+#include "finetune/PeftAdapter.h"
 #include "formats/ModelFile.h"
 #include "model/Generator.h"
 #include "model/ForwardGraph.h"
+#include "quant/ModelQuantizer.h"
 #include "model/LanguageModel.h"
 
+#include <QFile>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
@@ -257,6 +261,110 @@ private slots:
               static_cast<long long>(t.trainableCount()), held0, held1, stories0, stories1);
         QVERIFY(held1 < held0 - 0.2);
         QVERIFY(stories1 > stories0 + 0.05);
+    }
+
+    // An adapter trained on the GGUF file, written in PEFT's layout, read back unchanged, and
+    // read onto the same model as a Hugging Face folder (q and k rows in the other RoPE order):
+    // the two merged models give the same logits.
+    void peftAdapterRoundTripsAcrossLayouts() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        LLMLAB_REQUIRE_FIXTURE("hf/stories260K-llama", hfPath);
+        LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
+        const auto gguf = open(path), hf = open(hfPath);
+        auto backend = cpu();
+        FineTuneConfig c;
+        c.batch = 4;
+        c.seqLen = 32;
+        c.rank = 4;
+        c.targets = "q_proj|k_proj|v_proj|o_proj|down_proj";
+        c.lr = 5e-3;
+        FineTuner t(gguf, *backend, corpus(text, 50000), c);
+        for (int i = 0; i < 5; ++i) t.trainStep();
+        const LoraAdapter trained = t.adapter();
+        QCOMPARE(int(trained.tensors.size()), 5 * gguf->spec().layers);
+        QTemporaryDir dir;
+        writePeftAdapter(dir.path().toStdString(), *gguf, trained);
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("adapter_config.json"))));
+        std::string error;
+        const auto file = ModelFile::open(dir.filePath(QStringLiteral("adapter_model.safetensors")).toStdString(), &error);
+        QVERIFY2(file, error.c_str());
+        bool found = false;
+        for (const TensorInfo& ti : file->tensors())
+            if (ti.sourceName == "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight") {
+                found = true;
+                QCOMPARE(ti.shape, Shape({4, gguf->spec().width}));
+            }
+        QVERIFY(found);
+        const LoraAdapter back = readPeftAdapter(dir.path().toStdString(), *gguf);
+        QCOMPARE(back.rank, 4);
+        QCOMPARE(back.alpha, c.alpha);
+        QVERIFY(back.tensors == trained.tensors);
+        const LoraAdapter onHf = readPeftAdapter(dir.path().toStdString(), *hf);
+        QVERIFY(onHf.tensors.at("blk.0.attn_q.weight").second != trained.tensors.at("blk.0.attn_q.weight").second);
+        QVERIFY(onHf.tensors.at("blk.0.attn_v.weight") == trained.tensors.at("blk.0.attn_v.weight"));
+        const std::vector<std::int32_t> ids = tokenizerFor(*gguf).encode("ROMEO: Lily went to the park");
+        auto logits = [&](std::shared_ptr<const ModelFile> m, const LoraAdapter& a) {
+            InferenceSession s(m, *backend, 64);
+            const auto merged = mergeAdapter(*m, a);
+            std::vector<std::string> names;
+            for (const auto& [name, w] : merged) names.push_back(name);
+            s.makeAdjustable(names);
+            for (const auto& [name, w] : merged) s.setWeight(name, w);
+            return s.prefill(ids);
+        };
+        const std::vector<float> a = logits(gguf, back), b = logits(hf, onHf);
+        qInfo("GGUF + adapter vs HF folder + the same PEFT adapter: %.3g", maxRelative(a, b));
+        QVERIFY(maxRelative(a, b) < 1e-5);
+        // The trained pass itself: its merged weights are what mergeAdapter gives.
+        const std::vector<float> pass = t.logits(ids);
+        QVERIFY(maxRelative(std::vector<float>(pass.begin(), pass.begin() + std::ptrdiff_t(a.size())), a) < 1e-5);
+        // Starting a run from the adapter: the trainer's adapter is the loaded one.
+        FineTuneConfig again = c;
+        again.initialAdapter = &back;
+        FineTuner resumed(gguf, *backend, corpus(text, 50000), again);
+        QVERIFY(resumed.adapter().tensors == back.tensors);
+        // Not an adapter: one sentence naming the file.
+        QTemporaryDir empty;
+        try {
+            readPeftAdapter(empty.path().toStdString(), *gguf);
+            QFAIL("read an adapter from an empty folder");
+        } catch (const std::runtime_error& e) {
+            QVERIFY(QString(e.what()).contains(QStringLiteral("adapter_config.json")));
+        }
+    }
+
+    // QLoRA: the same LoRA run on the model quantized to Q8_0 (multiplied packed, forward and
+    // backward) ends within a stated margin of the run on F32.
+    void qloraOnQ8TracksLora() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
+        const auto m = open(path);
+        QTemporaryDir dir;
+        const std::string q8 = dir.filePath(QStringLiteral("q8.gguf")).toStdString();
+        QuantizeOptions q;
+        q.scheme = "Q8_0";
+        q.pure = true;
+        quantizeModel(*m, q8, q);
+        const auto packed = open(q8);
+        QCOMPARE(packed->find("blk.0.attn_q.weight")->dtype, DType::Q8_0);
+        auto backend = cpu();
+        FineTuneConfig c;
+        c.batch = 8;
+        c.seqLen = 32;
+        c.rank = 8;
+        c.targets = "attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up|ffn_down";
+        c.lr = 5e-3;
+        double held[2] = {0, 0}, start[2] = {0, 0};
+        int k = 0;
+        for (const auto& model : {m, packed}) {
+            FineTuner t(model, *backend, corpus(text, 200000), c);
+            start[k] = t.evaluate(4);
+            for (int i = 0; i < 40; ++i) t.trainStep();
+            held[k++] = t.evaluate(4);
+        }
+        qInfo("held-out loss: LoRA on F32 %.4f -> %.4f, QLoRA on Q8_0 %.4f -> %.4f", start[0], held[0], start[1], held[1]);
+        QVERIFY(held[1] < start[1] - 0.5);
+        QVERIFY(std::fabs(held[1] - held[0]) < 0.05); // the stated margin
     }
 
     void badConfigsAreOneSentence() {

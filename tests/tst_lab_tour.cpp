@@ -1,6 +1,6 @@
 // Every lab with results in it, as a person first sees the window: a model opened
 // (stories260K), a grokking run trained, a prompt run, the run's loss landscape, a strategy
-// comparison, a phases sweep, a quantization ladder compared, a prompt attributed and patched, a tensor inspected. Then at a laptop's 1280x720 and a desktop's
+// comparison, a phases sweep, a quantization ladder compared, a prompt attributed and patched, a LoRA run, a tensor inspected. Then at a laptop's 1280x720 and a desktop's
 // 1600x1000, tab by tab (and the docks tabbed behind the model summary): no chart squeezed flat, no button label cut, and every chart that has
 // data keeps the chart base's rules (legend clear of the plot and whole, tick labels apart,
 // marker labels inside).
@@ -18,6 +18,7 @@
 #include "TestTraining.h"
 #include "landscape/LandscapeLab.h"
 #include "prompting/CompareLab.h"
+#include "finetune/FineTuneLab.h"
 #include "interp/InterpLab.h"
 #include "quant/QuantLab.h"
 #include "sweeps/SweepLab.h"
@@ -139,6 +140,15 @@ private slots:
         interp->methodBox()->setCurrentIndex(2);
         interp->patchButton()->click();
         QTRY_VERIFY_WITH_TIMEOUT(interp->patchingsShown() == 1 && !w.runner()->busy(), kTimeout);
+
+        // Fine-tuning: a short LoRA run on the corpus.
+        FineTuneLab* ft = w.fineTuneLab();
+        ft->setRunsFolder(m_runs.path() + QStringLiteral("/finetune"));
+        ft->stepsBox()->setValue(20);
+        ft->seqBox()->setValue(32);
+        ft->evalEveryBox()->setValue(10);
+        ft->startButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(ft->runsFinished() == 1 && !w.runner()->busy(), kTimeout);
 
         // Tensor inspector: a weight's statistics and heatmap.
         QVERIFY(w.modelBrowser()->selectTensor(QStringLiteral("blk.1.ffn_gate.weight")));

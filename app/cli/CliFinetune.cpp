@@ -8,6 +8,7 @@
 #include "Cli.h"
 #include "TextFile.h"
 #include "finetune/FineTune.h"
+#include "finetune/PeftAdapter.h"
 #include "formats/ModelFile.h"
 #include "quant/ModelQuantizer.h"
 
@@ -30,6 +31,21 @@ int finetune(const Args& args) {
     std::string error;
     std::shared_ptr<const ModelFile> model = ModelFile::open(pos.front(), &error);
     if (!model) throw std::runtime_error(error);
+    const std::string out = option(args, "out");
+    // --quant TYPE: QLoRA's base — the model quantized first (into RUN, or beside the system's
+    // temporary files) and trained on packed; LoRA stays F32.
+    if (const std::string quant = option(args, "quant"); !quant.empty()) {
+        QuantizeOptions q;
+        q.scheme = quantScheme(quant).name;
+        q.pure = true;
+        const std::filesystem::path dir = out.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(out);
+        std::filesystem::create_directories(dir);
+        const std::string packed = (dir / ("base-" + q.scheme + ".gguf")).string();
+        quantizeModel(*model, packed, q);
+        model = ModelFile::open(packed, &error);
+        if (!model) throw std::runtime_error(error);
+        std::printf("the base quantized to %s: %s\n", q.scheme.c_str(), packed.c_str());
+    }
     auto backend = createBackend(option(args, "backend", "cpu"), &error);
     if (!backend) throw std::runtime_error(error);
     FineTuneConfig c;
@@ -46,9 +62,24 @@ int finetune(const Args& args) {
     const int every = std::max(1, std::stoi(option(args, "eval-every", "20")));
     const std::string referencePath = option(args, "reference");
     const std::string reference = referencePath.empty() ? std::string() : readTextFile(referencePath);
+    // --adapter DIR: go on from a PEFT adapter (its rank, alpha and matrices).
+    LoraAdapter start;
+    if (const std::string dir = option(args, "adapter"); !dir.empty()) {
+        if (c.method != FineTuneMethod::Lora) throw std::invalid_argument("--adapter goes with --method lora");
+        start = readPeftAdapter(dir, *model);
+        c.rank = start.rank;
+        c.alpha = start.alpha;
+        c.targets.clear();
+        for (const auto& [name, ab] : start.tensors) {
+            std::string escaped;
+            for (char ch : name) escaped += ch == '.' ? std::string("\\.") : std::string(1, ch);
+            c.targets += (c.targets.empty() ? "^(" : "|") + escaped;
+        }
+        c.targets += ")$";
+        c.initialAdapter = &start;
+    }
     FineTuner t(model, *backend, readTextFile(data), c);
 
-    const std::string out = option(args, "out");
     std::ofstream metrics;
     if (!out.empty()) {
         std::filesystem::create_directories(out);
@@ -90,6 +121,11 @@ int finetune(const Args& args) {
             n = 0;
             t0 = Clock::now();
         }
+    }
+    if (const std::string peft = option(args, "peft"); !peft.empty()) {
+        if (c.method != FineTuneMethod::Lora) throw std::invalid_argument("--peft writes LoRA adapters: use --method lora");
+        writePeftAdapter(peft, *model, t.adapter());
+        std::printf("wrote %s: adapter_config.json and adapter_model.safetensors (PEFT's layout)\n", peft.c_str());
     }
     if (const std::string merge = option(args, "merge"); !merge.empty()) {
         const std::map<std::string, std::vector<float>> values =

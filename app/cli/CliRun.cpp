@@ -1,6 +1,7 @@
 #include "BackendFactory.h"
 #include "Cli.h"
 #include "Sampling.h"
+#include "finetune/PeftAdapter.h"
 #include "model/Generator.h"
 
 #include <chrono>
@@ -121,6 +122,15 @@ int run(const Args& args) {
     CaptureOptions capture;
     capture.attention = !attnDir.empty();
     InferenceSession session(model, *backend, std::stoi(option(args, "ctx", "512")), capture);
+    // --adapter DIR: a PEFT LoRA adapter merged into the weights it adapts.
+    if (const std::string adapterDir = option(args, "adapter"); !adapterDir.empty()) {
+        const auto merged = mergeAdapter(*model, readPeftAdapter(adapterDir, *model));
+        std::vector<std::string> names;
+        for (const auto& [name, w] : merged) names.push_back(name);
+        session.makeAdjustable(names);
+        for (const auto& [name, w] : merged) session.setWeight(name, w);
+        std::fprintf(stderr, "llmlab-cli: %zu matrices adapted by %s\n", merged.size(), adapterDir.c_str());
+    }
     SamplingParams sp;
     sp.temperature = std::stof(option(args, "temp", "0"));
     sp.topK = std::stoi(option(args, "top-k", "0"));

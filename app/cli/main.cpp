@@ -117,11 +117,14 @@ commands:
                                two and their correlation
   finetune MODEL --data FILE [--method lora|full|top] [--rank 8] [--alpha 16]
         [--targets 'q_proj|v_proj'] [--top 2] [--steps 100] [--batch 4] [--seq 64] [--lr 1e-3]
-        [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf] [--backend B]
+        [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf] [--peft DIR]
+        [--adapter DIR] [--quant Q8_0|Q4_0|Q4_K|...] [--backend B]
                                fine-tunes the model on a text: every weight, the top blocks, or
                                LoRA adapters (B = 0 at first) on the matrices named; the loss
                                on the text's held-out tenth and on --reference (forgetting) as
-                               it goes; RUN/metrics.csv; --merge: a GGUF with them folded in
+                               it goes; RUN/metrics.csv; --merge: a GGUF with them folded in;
+                               --peft: the adapter in PEFT's layout; --adapter: start from one;
+                               --quant: QLoRA (the base quantized first, trained on packed)
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]
@@ -151,6 +154,7 @@ commands:
   run MODEL --prompt TEXT [-n N] [--chat] [--temp X] [--top-k N] [--top-p X]
         [--min-p X] [--repeat-penalty X] [--seed N] [--ctx N] [--logits]
         [--dump-attention DIR] [--backend cpu|vulkan] [--tokenizer FILE] [--plain-special]
+        [--adapter PEFT_DIR]
                                generate text (streamed); --logits prints each token's
                                id and log-probability; --dump-attention writes the
                                prompt's attention as CSV per layer and head

@@ -13,6 +13,7 @@
 #include "landscape/LandscapeLab.h"
 #include "prompting/CompareLab.h"
 #include "sweeps/SweepLab.h"
+#include "finetune/FineTuneLab.h"
 #include "interp/InterpLab.h"
 #include "quant/QuantLab.h"
 
@@ -106,6 +107,8 @@ void MainWindow::createDocks() {
     m_centre->addTab(m_quantLab, tr("Quantization"));
     m_interpLab = new InterpLab(m_runner, this);
     m_centre->addTab(m_interpLab, tr("Attribution"));
+    m_fineTuneLab = new FineTuneLab(m_runner, this);
+    m_centre->addTab(m_fineTuneLab, tr("Fine-tuning"));
     // A run that ended in the grokking lab can be looked at at once.
     connect(m_lab, &GrokkingLab::runEnded, m_landscapeLab, &LandscapeLab::refreshRuns);
     setCentralWidget(m_centre);
@@ -143,6 +146,7 @@ void MainWindow::createDocks() {
         m_compareLab->setModel(m_browser->model());
         m_quantLab->setModel(m_browser->model());
         m_interpLab->setModel(m_browser->model());
+        m_fineTuneLab->setModel(m_browser->model());
         rememberModel(m_browser->snapshot().path);
         m_centre->setTabVisible(m_centre->indexOf(m_browser->inspector()), true);
     });

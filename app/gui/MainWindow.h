@@ -29,6 +29,7 @@ class CompareLab;
 class SweepLab;
 class QuantLab;
 class InterpLab;
+class FineTuneLab;
 class ModelBrowser;
 class OpenModelDialog;
 class PromptLab;
@@ -55,6 +56,7 @@ public:
     SweepLab* sweepLab() const { return m_sweepLab; }
     QuantLab* quantLab() const { return m_quantLab; }
     InterpLab* interpLab() const { return m_interpLab; }
+    FineTuneLab* fineTuneLab() const { return m_fineTuneLab; }
     /// The status bar's backend text ("Backend: cpu — ...").
     QString backendStatusText() const;
     const DevicesSnapshot& devices() const { return m_devices; }
@@ -134,6 +136,7 @@ private:
     SweepLab* m_sweepLab = nullptr;
     QuantLab* m_quantLab = nullptr;
     InterpLab* m_interpLab = nullptr;
+    FineTuneLab* m_fineTuneLab = nullptr;
     QTabWidget* m_centre = nullptr;
     QMenu* m_recentMenu = nullptr;
 };

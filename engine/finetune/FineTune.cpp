@@ -116,6 +116,12 @@ FineTuner::FineTuner(std::shared_ptr<const ModelFile> model, Backend& backend, c
         o.lora.alpha = c.alpha;
         o.lora.targets = c.targets;
         o.lora.seed = c.seed;
+        if (c.initialAdapter) {
+            if (c.initialAdapter->rank != c.rank)
+                throw std::invalid_argument("the adapter has rank " + std::to_string(c.initialAdapter->rank) +
+                                            ", not " + std::to_string(c.rank));
+            o.lora.initial = c.initialAdapter->tensors;
+        }
     } else {
         const std::string top = "blk.";
         for (const auto& [name, t] : I.weights) {
@@ -289,6 +295,15 @@ std::vector<float> FineTuner::logits(const std::vector<std::int32_t>& tokens) {
     const std::vector<float> all = I.eval->exe->read(I.eval->logits);
     const std::size_t V = std::size_t(m_model->spec().vocab);
     return std::vector<float>(all.begin(), all.begin() + std::ptrdiff_t(std::size_t(T) * V));
+}
+
+LoraAdapter FineTuner::adapter() const {
+    LoraAdapter a;
+    a.rank = m_config.rank;
+    a.alpha = m_config.alpha;
+    for (const auto& [name, ab] : m_impl->step->lora)
+        a.tensors[name] = {m_impl->step->exe->read(ab.first), m_impl->step->exe->read(ab.second)};
+    return a;
 }
 
 std::map<std::string, std::vector<float>> FineTuner::mergedWeights() const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "Backend.h"
+#include "finetune/PeftAdapter.h"
 #include "formats/ModelFile.h"
 
 #include <cstdint>
@@ -30,6 +31,8 @@ struct FineTuneConfig {
     double weightDecay = 0.0;
     double clipNorm = 1.0;
     std::uint64_t seed = 1;
+    /// Lora: start from this adapter (a PEFT folder read with readPeftAdapter) instead of B = 0.
+    const LoraAdapter* initialAdapter = nullptr;
 };
 
 /// "full", "top", "lora" (std::invalid_argument otherwise).
@@ -68,6 +71,8 @@ public:
     /// The base weights with the adapters merged in: W + (alpha / rank) B A for each adapted
     /// matrix, [out, in] as InferenceSession::setWeight takes them.
     std::map<std::string, std::vector<float>> mergedWeights() const;
+    /// The LoRA adapters as they are now (Lora only), for writePeftAdapter.
+    LoraAdapter adapter() const;
 
 private:
     struct Impl;

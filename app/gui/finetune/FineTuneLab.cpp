@@ -1,0 +1,317 @@
+#include "finetune/FineTuneLab.h"
+
+#include "finetune/FineTuneCharts.h"
+#include "formats/ModelFile.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace llmlab::gui {
+
+namespace {
+
+QString defaultText() {
+#ifdef LLMLAB_DEFAULT_TEXT
+    return QStringLiteral(LLMLAB_DEFAULT_TEXT);
+#else
+    return QString();
+#endif
+}
+
+QSpinBox* spin(QWidget* parent, int lo, int hi, int value, const QString& tip) {
+    auto* s = new QSpinBox(parent);
+    s->setRange(lo, hi);
+    s->setValue(value);
+    s->setToolTip(tip);
+    return s;
+}
+
+} // namespace
+
+FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), m_runner(runner) {
+    m_runsDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/finetune");
+    m_modelLabel = new QLabel(this);
+    m_modelLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_data = new QLineEdit(defaultText(), this);
+    m_data->setToolTip(tr("The text to fine-tune on; its last tenth is held out for the held-out loss"));
+    m_chooseData = new QPushButton(tr("Text…"), this);
+    m_reference = new QLineEdit(this);
+    m_reference->setPlaceholderText(tr("optional: a text of the model's own domain, for the forgetting curve"));
+    m_chooseReference = new QPushButton(tr("Text…"), this);
+    m_method = new QComboBox(this);
+    m_method->addItem(tr("LoRA"), int(FineTuneMethod::Lora));
+    m_method->addItem(tr("top layers"), int(FineTuneMethod::TopLayers));
+    m_method->addItem(tr("full"), int(FineTuneMethod::Full));
+    m_quant = new QComboBox(this);
+    m_quant->addItem(tr("as the file has it"), QString());
+    for (const char* t : {"Q8_0", "Q4_0", "Q4_K"}) m_quant->addItem(QStringLiteral("QLoRA on %1").arg(QLatin1String(t)), QLatin1String(t));
+    m_quant->setToolTip(tr("QLoRA: the base quantized first and multiplied packed, forward and backward; the "
+                           "adapters stay F32"));
+    m_rank = spin(this, 1, 256, 8, tr("LoRA rank r"));
+    m_alpha = new QDoubleSpinBox(this);
+    m_alpha->setRange(0.1, 1024);
+    m_alpha->setValue(16);
+    m_alpha->setToolTip(tr("LoRA alpha: the update is scaled by alpha / r"));
+    m_targets = new QLineEdit(QStringLiteral("q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj"), this);
+    m_targets->setToolTip(tr("Which matrices get adapters: a pattern over Hugging Face module names "
+                             "(q_proj …) or GGUF names (attn_q …)"));
+    m_top = spin(this, 1, 256, 2, tr("Top layers: the last N blocks are trained"));
+    m_steps = spin(this, 1, 1000000, 200, tr("Optimiser steps"));
+    m_batch = spin(this, 1, 1024, 8, tr("Sequences a step"));
+    m_seq = spin(this, 2, 8192, 64, tr("Tokens a sequence"));
+    m_lr = new QDoubleSpinBox(this);
+    m_lr->setDecimals(5);
+    m_lr->setRange(1e-5, 1.0);
+    m_lr->setSingleStep(1e-4);
+    m_lr->setValue(2e-3);
+    m_every = spin(this, 1, 100000, 20, tr("Steps between evaluations and sample generations"));
+    m_prompt = new QLineEdit(QStringLiteral("ROMEO:"), this);
+    m_prompt->setToolTip(tr("The fixed prompt continued (greedily) at every evaluation, beside the base model's"));
+    m_start = new QPushButton(tr("Start"), this);
+    m_stop = new QPushButton(tr("Stop"), this);
+    m_message = new QLabel(this);
+    m_message->setWordWrap(true);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Model"), m_modelLabel);
+    auto* dataRow = new QHBoxLayout;
+    dataRow->addWidget(m_data, 1);
+    dataRow->addWidget(m_chooseData);
+    form->addRow(tr("Train on"), dataRow);
+    auto* refRow = new QHBoxLayout;
+    refRow->addWidget(m_reference, 1);
+    refRow->addWidget(m_chooseReference);
+    form->addRow(tr("Reference"), refRow);
+    auto* methodRow = new QHBoxLayout;
+    methodRow->addWidget(m_method);
+    methodRow->addWidget(m_quant);
+    methodRow->addWidget(new QLabel(tr("rank"), this));
+    methodRow->addWidget(m_rank);
+    methodRow->addWidget(new QLabel(tr("alpha"), this));
+    methodRow->addWidget(m_alpha);
+    methodRow->addWidget(new QLabel(tr("top"), this));
+    methodRow->addWidget(m_top);
+    methodRow->addWidget(m_targets, 1);
+    form->addRow(tr("Method"), methodRow);
+    auto* runRow = new QHBoxLayout;
+    for (auto [label, w] : {std::pair<QString, QWidget*>{tr("steps"), m_steps}, {tr("batch"), m_batch},
+                            {tr("tokens"), m_seq}, {tr("lr"), m_lr}, {tr("every"), m_every}}) {
+        runRow->addWidget(new QLabel(label, this));
+        runRow->addWidget(w);
+    }
+    runRow->addWidget(new QLabel(tr("prompt"), this));
+    runRow->addWidget(m_prompt, 1);
+    runRow->addWidget(m_start);
+    runRow->addWidget(m_stop);
+    form->addRow(tr("Run"), runRow);
+
+    m_loss = new views::FineTuneLossChart(this);
+    m_speed = new views::FineTuneSpeedChart(this);
+    m_samples = new QPlainTextEdit(this);
+    m_samples->setReadOnly(true);
+    m_samples->setPlaceholderText(tr("Sample generations from the prompt, every evaluation, under the base model's"));
+    for (QWidget* w : std::initializer_list<QWidget*>{m_loss, m_speed, m_samples}) w->setMinimumSize(220, 160);
+    auto* charts = new QSplitter(Qt::Vertical, this);
+    charts->addWidget(m_loss);
+    charts->addWidget(m_speed);
+    charts->setStretchFactor(0, 3);
+    charts->setStretchFactor(1, 1);
+    charts->setChildrenCollapsible(false);
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(charts);
+    split->addWidget(m_samples);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setChildrenCollapsible(false);
+
+    auto* content = new QWidget(this);
+    auto* layout = new QVBoxLayout(content);
+    layout->addLayout(form);
+    layout->addWidget(m_message);
+    layout->addWidget(split, 1);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+
+    m_timer = new QTimer(this);
+    m_timer->setInterval(200);
+    connect(m_timer, &QTimer::timeout, this, &FineTuneLab::poll);
+    connect(m_start, &QPushButton::clicked, this, &FineTuneLab::start);
+    connect(m_stop, &QPushButton::clicked, this, &FineTuneLab::stop);
+    connect(m_chooseData, &QPushButton::clicked, this, [this] {
+        const QString p = QFileDialog::getOpenFileName(this, tr("Text to train on"), QFileInfo(m_data->text()).absolutePath());
+        if (!p.isEmpty()) m_data->setText(p);
+    });
+    connect(m_chooseReference, &QPushButton::clicked, this, [this] {
+        const QString p = QFileDialog::getOpenFileName(this, tr("Reference text"), QFileInfo(m_data->text()).absolutePath());
+        if (!p.isEmpty()) m_reference->setText(p);
+    });
+    auto methodChanged = [this] {
+        const auto m = FineTuneMethod(m_method->currentData().toInt());
+        for (QWidget* w : std::initializer_list<QWidget*>{m_rank, m_alpha, m_targets, m_quant})
+            w->setEnabled(m == FineTuneMethod::Lora);
+        m_top->setEnabled(m == FineTuneMethod::TopLayers);
+    };
+    connect(m_method, &QComboBox::currentIndexChanged, this, methodChanged);
+    methodChanged();
+    connect(m_runner, &JobRunner::jobProgress, this, [this](quint64 id, const QString&, double f, const QString& what) {
+        if (id == m_job) setMessage(QStringLiteral("%1% %2").arg(int(100 * f)).arg(what));
+    });
+    connect(m_runner, &JobRunner::jobFinished, this, [this](quint64 id, const QString&, const QVariant& result) {
+        if (id != m_job) return;
+        const auto s = result.value<FineTuneSummary>();
+        poll();
+        ++m_finished;
+        jobEnded(tr("%1 steps in %2 s: held-out loss %3 → %4%5")
+                     .arg(s.steps)
+                     .arg(s.seconds, 0, 'f', 1)
+                     .arg(s.firstHeldOut, 0, 'f', 3)
+                     .arg(s.lastHeldOut, 0, 'f', 3)
+                     .arg(s.outDir.isEmpty() ? QString() : tr("; metrics in %1").arg(QDir::toNativeSeparators(s.outDir))));
+    });
+    connect(m_runner, &JobRunner::jobFailed, this, [this](quint64 id, const QString&, const QString& message) {
+        if (id == m_job) jobEnded(message);
+    });
+    connect(m_runner, &JobRunner::jobCancelled, this, [this](quint64 id, const QString&) {
+        if (id == m_job) jobEnded(tr("Stopped: the curves and metrics.csv keep what was measured"));
+    });
+    setModel(nullptr);
+}
+
+FineTuneLab::~FineTuneLab() = default;
+
+void FineTuneLab::setModel(std::shared_ptr<const ModelFile> model) {
+    if (m_job) stop();
+    m_job = 0;
+    m_model = std::move(model);
+    m_live.reset();
+    m_shownVersion = -1;
+    m_loss->setCurves({}, {}, {}, {});
+    m_speed->setSpeed({}, {});
+    m_samples->clear();
+    if (m_model) {
+        m_modelLabel->setText(QString::fromStdString(m_model->path()));
+        m_top->setMaximum(std::max(1, m_model->spec().layers));
+        setMessage(tr("Choose a text and a method, then Start: curves and samples appear as it trains"));
+    } else {
+        m_modelLabel->setText(tr("(none: open a model, File → Open)"));
+        setMessage(tr("Open a model to fine-tune it"));
+    }
+    updateButtons();
+}
+
+QString FineTuneLab::message() const {
+    return m_message->text();
+}
+
+void FineTuneLab::setMessage(const QString& text) {
+    m_message->setText(text);
+}
+
+void FineTuneLab::updateButtons() {
+    m_start->setEnabled(m_job == 0 && m_model);
+    m_stop->setEnabled(m_job != 0);
+}
+
+void FineTuneLab::start() {
+    if (!m_model || m_job) return;
+    if (!QFileInfo::exists(m_data->text())) {
+        setMessage(tr("%1: no such text to train on").arg(m_data->text()));
+        return;
+    }
+    if (!m_reference->text().isEmpty() && !QFileInfo::exists(m_reference->text())) {
+        setMessage(tr("%1: no such reference text").arg(m_reference->text()));
+        return;
+    }
+    FineTuneRequest r;
+    r.model = m_model;
+    r.dataPath = m_data->text().toStdString();
+    r.referencePath = m_reference->text().toStdString();
+    r.config.method = FineTuneMethod(m_method->currentData().toInt());
+    r.config.rank = m_rank->value();
+    r.config.alpha = float(m_alpha->value());
+    r.config.targets = m_targets->text().toStdString();
+    r.config.topLayers = m_top->value();
+    r.config.steps = m_steps->value();
+    r.config.batch = m_batch->value();
+    r.config.seqLen = m_seq->value();
+    r.config.lr = m_lr->value();
+    if (r.config.method == FineTuneMethod::Lora) r.quant = m_quant->currentData().toString().toStdString();
+    r.evalEvery = m_every->value();
+    r.samplePrompt = m_prompt->text().toStdString();
+    m_runPrompt = m_prompt->text();
+    m_lastRun = m_runsDir + QStringLiteral("/") + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss"));
+    r.outDir = m_lastRun.toStdString();
+    m_live = std::make_shared<FineTuneLive>();
+    m_shownVersion = -1;
+    m_samples->clear();
+    m_loss->setCurves({}, {}, {}, {});
+    m_speed->setSpeed({}, {});
+    m_job = m_runner->submit(kJob, tr("Fine-tuning"), makeFineTuneJob(r, m_live));
+    m_timer->start();
+    setMessage(tr("Fine-tuning…"));
+    updateButtons();
+}
+
+void FineTuneLab::stop() {
+    if (m_job) m_runner->cancelKind(kJob);
+}
+
+void FineTuneLab::jobEnded(const QString& message) {
+    m_job = 0;
+    poll();
+    m_timer->stop();
+    setMessage(message);
+    updateButtons();
+}
+
+void FineTuneLab::poll() {
+    if (!m_live) return;
+    std::vector<double> steps, train, held, ref, rate;
+    std::vector<std::pair<std::int64_t, std::string>> samples;
+    std::int64_t trainable = 0;
+    std::string method;
+    {
+        std::lock_guard lock(m_live->mutex);
+        if (m_live->version == m_shownVersion) return;
+        m_shownVersion = m_live->version;
+        steps = m_live->steps;
+        train = m_live->train;
+        held = m_live->heldOut;
+        ref = m_live->reference;
+        rate = m_live->tokensPerSecond;
+        samples = m_live->samples;
+        trainable = m_live->trainable;
+        method = m_live->method;
+    }
+    m_loss->setCurves(steps, train, held, ref);
+    m_speed->setSpeed(steps, rate);
+    QString text = tr("%1, %2 values trained\n\n").arg(QString::fromStdString(method)).arg(trainable);
+    for (const auto& [step, s] : samples)
+        text += (step == 0 ? tr("base model") : tr("step %1").arg(step)) + QStringLiteral(": ") +
+                (m_runPrompt + QString::fromStdString(s)).simplified() + QStringLiteral("\n\n");
+    m_samples->setPlainText(text);
+    m_samples->moveCursor(QTextCursor::End);
+}
+
+} // namespace llmlab::gui

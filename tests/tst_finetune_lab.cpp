@@ -1,0 +1,106 @@
+// The fine-tuning lab pane on stories260K and tinyshakespeare: a LoRA run draws its loss,
+// held-out and forgetting curves and its speed as it trains, writes samples beside the base
+// model's and metrics.csv in the run folder; Stop keeps what was measured; a missing text is
+// one sentence; another model clears the pane.
+#include "JobRunner.h"
+#include "TestSupport.h"
+#include "finetune/FineTuneCharts.h"
+#include "finetune/FineTuneLab.h"
+#include "formats/ModelFile.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace llmlab;
+
+namespace {
+constexpr int kTimeout = 300000;
+}
+
+class TestFineTuneLab : public QObject {
+    Q_OBJECT
+
+private slots:
+    void loraRunWithLiveCurves() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
+        QTemporaryDir dir;
+        // The forgetting curve's text: TinyStories-like sentences, the model's own domain.
+        const QString stories = dir.filePath(QStringLiteral("stories.txt"));
+        {
+            QFile f(stories);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            for (int i = 0; i < 40; ++i)
+                f.write("Once upon a time, there was a little girl named Lily. She loved to play in the park "
+                        "with her friend Tim. One day they found a big red ball under a tree.\n");
+        }
+        gui::JobRunner runner;
+        gui::FineTuneLab lab(&runner);
+        lab.setRunsFolder(dir.filePath(QStringLiteral("runs")));
+        lab.resize(1280, 720);
+        lab.show();
+        QVERIFY(!lab.startButton()->isEnabled());
+        QVERIFY(lab.lossChart()->isEmpty());
+        std::string error;
+        lab.setModel(ModelFile::open(path, &error));
+        QVERIFY(lab.startButton()->isEnabled());
+
+        lab.dataEdit()->setText(dir.filePath(QStringLiteral("missing.txt")));
+        lab.startButton()->click();
+        QVERIFY2(lab.message().contains(QStringLiteral("missing.txt")), qPrintable(lab.message()));
+
+        lab.dataEdit()->setText(QString::fromStdString(text));
+        lab.referenceEdit()->setText(stories);
+        lab.stepsBox()->setValue(40);
+        lab.batchBox()->setValue(8);
+        lab.seqBox()->setValue(32);
+        lab.lrBox()->setValue(5e-3);
+        lab.evalEveryBox()->setValue(10);
+        lab.startButton()->click();
+        QVERIFY(lab.stopButton()->isEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(lab.runsFinished(), 1, kTimeout);
+        QVERIFY2(lab.message().contains(QStringLiteral("held-out loss")), qPrintable(lab.message()));
+        QCOMPARE(lab.lossChart()->seriesCount(), 3); // batches, held-out, reference
+        QCOMPARE(lab.speedChart()->seriesCount(), 1);
+        const QString samples = lab.samples()->toPlainText();
+        QVERIFY(samples.contains(QStringLiteral("base model: ROMEO:")));
+        QVERIFY(samples.contains(QStringLiteral("step 40: ROMEO:")));
+        QFile metrics(lab.lastRunDir() + QStringLiteral("/metrics.csv"));
+        QVERIFY(metrics.open(QIODevice::ReadOnly));
+        const QList<QByteArray> rows = metrics.readAll().trimmed().split('\n');
+        QCOMPARE(rows.size(), 1 + 5); // header, steps 0, 10, 20, 30, 40
+        const double held0 = rows[1].split(',')[2].toDouble(), held4 = rows[5].split(',')[2].toDouble();
+        const double ref0 = rows[1].split(',')[3].toDouble(), ref4 = rows[5].split(',')[3].toDouble();
+        QVERIFY(held4 < held0 - 0.5);
+        QVERIFY(ref4 > ref0); // forgetting
+        if (const QString shots = qEnvironmentVariable("LLMLAB_SHOT_DIR"); !shots.isEmpty()) {
+            QTest::qWait(100);
+            QVERIFY(lab.grab().save(shots + QStringLiteral("/finetune-lora.png")));
+        }
+
+        // Stop in the middle: the run ends, what was measured stays.
+        lab.stepsBox()->setValue(100000);
+        lab.evalEveryBox()->setValue(5);
+        lab.startButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(lab.lossChart()->seriesCount() >= 2, kTimeout);
+        lab.stopButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(lab.startButton()->isEnabled(), kTimeout);
+        QVERIFY2(lab.message().startsWith(QStringLiteral("Stopped")), qPrintable(lab.message()));
+        QVERIFY(!lab.lossChart()->isEmpty());
+        QVERIFY(QFile::exists(lab.lastRunDir() + QStringLiteral("/metrics.csv")));
+
+        lab.setModel(nullptr);
+        QVERIFY(lab.lossChart()->isEmpty());
+        QVERIFY(!lab.startButton()->isEnabled());
+    }
+};
+
+QTEST_MAIN(TestFineTuneLab)
+#include "tst_finetune_lab.moc"
