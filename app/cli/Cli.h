@@ -27,6 +27,7 @@ int quantCompare(const Args& args);
 int attribute(const Args& args);
 int patch(const Args& args);
 int finetune(const Args& args);
+int benchFinetune(const Args& args);
 /// `bench landscape`: grid points per second of the toy model.
 int benchLandscape(const Args& args);
 

@@ -290,6 +290,7 @@ int bench(const Args& args) {
     if (what == "landscape") return benchLandscape(args);
     if (what == "ablate") return benchAblate(args);
     if (what == "patch") return benchPatch(args);
+    if (what == "finetune") return benchFinetune(args);
     std::fprintf(
         stderr,
         "llmlab-cli bench: say what to measure: ops, train, decode, prompt (or make-model)\n");

@@ -25,6 +25,9 @@ commands:
   bench ablate MODEL [--tokens N] [--recompile K] [--backend B] [--mlock]
                                every head zero-ablated in turn through the hooks (one
                                compiled pass), beside a pass recompiled per head (K measured)
+  bench finetune MODEL --data FILE [--method lora|full|top] [--quant TYPE] [--rank R]
+        [--targets P] [--batch B] [--seq T] [--steps N]
+                               training tokens/s (forward, backward, AdamW) of a fine-tune
   bench patch MODEL [--tokens N] [--runs K] [--exact] [--backend B] [--mlock]
                                attribution patching (one backward pass) beside exact
                                activation patching (K runs timed and extrapolated, or all)
