@@ -46,6 +46,27 @@ want = float(sys.argv[1])
 got = float(re.search(r"held-out ([0-9.]+)", open(sys.argv[2]).read()).group(1))
 assert abs(got - want) < 1e-3, (got, want)
 PY
+# kill -9 in the middle of a run, then --resume: it goes on from the last checkpoint and the
+# metrics keep one row a step.
+"$cli" finetune "$model" --data "$text" --steps 100000 --batch 4 --seq 32 --eval-every 5 \
+    --out "$out/killed" >"$out/killed.txt" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+    [ -f "$out/killed/metrics.csv" ] && [ "$(wc -l <"$out/killed/metrics.csv")" -ge 4 ] && break
+    sleep 0.1
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+[ -f "$out/killed/checkpoint.safetensors" ]
+"$cli" finetune --resume "$out/killed" --steps 40 >"$out/resumed-run.txt"
+grep -q "resuming $out/killed at step" "$out/resumed-run.txt"
+python3 - "$out/killed/metrics.csv" <<'PY'
+import csv, sys
+steps = [int(r["step"]) for r in csv.DictReader(open(sys.argv[1]))]
+assert steps == sorted(set(steps)), steps          # one row a step, in order
+assert steps[0] == 0 and steps[-1] == 40, steps
+assert all(b - a == 5 for a, b in zip(steps, steps[1:])), steps
+PY
 if "$cli" finetune "$model" --data "$text" --targets 'no_such' 2>"$out/err.txt"; then
     echo "FAIL: trained nothing without saying so" >&2; exit 1
 fi

@@ -367,6 +367,57 @@ private slots:
         QVERIFY(std::fabs(held[1] - held[0]) < 0.05); // the stated margin
     }
 
+    // A run stopped after a checkpoint and resumed from it ends where an unbroken run ends, bit
+    // for bit (the batches are a function of the step, AdamW's moments are saved too).
+    void checkpointResumesBitForBit() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
+        const auto m = open(path);
+        auto backend = cpu();
+        FineTuneConfig c;
+        c.batch = 4;
+        c.seqLen = 32;
+        c.rank = 4;
+        c.targets = "q_proj|v_proj|down_proj";
+        c.lr = 5e-3;
+        const std::string body = corpus(text, 50000);
+        FineTuner straight(m, *backend, body, c);
+        for (int i = 0; i < 6; ++i) straight.trainStep();
+        QTemporaryDir dir;
+        const std::string ckpt = dir.filePath(QStringLiteral("checkpoint.safetensors")).toStdString();
+        {
+            FineTuner first(m, *backend, body, c);
+            for (int i = 0; i < 3; ++i) first.trainStep();
+            first.saveCheckpoint(ckpt);
+        } // the process "dies" here
+        QVERIFY(!QFile::exists(QString::fromStdString(ckpt + ".part")));
+        FineTuner resumed(m, *backend, body, c);
+        resumed.loadCheckpoint(ckpt);
+        QCOMPARE(resumed.step(), std::int64_t(3));
+        for (int i = 0; i < 3; ++i) resumed.trainStep();
+        QVERIFY(resumed.trainable() == straight.trainable());
+        // Another configuration, or a cut file: one sentence naming it.
+        FineTuneConfig other = c;
+        other.rank = 8;
+        FineTuner wrong(m, *backend, body, other);
+        try {
+            wrong.loadCheckpoint(ckpt);
+            QFAIL("took a rank-4 checkpoint for a rank-8 run");
+        } catch (const std::runtime_error& e) {
+            QVERIFY(QString(e.what()).contains(QStringLiteral("checkpoint.safetensors")));
+        }
+        QFile f(QString::fromStdString(ckpt));
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.resize(f.size() / 2));
+        f.close();
+        try {
+            resumed.loadCheckpoint(ckpt);
+            QFAIL("read a cut checkpoint");
+        } catch (const std::runtime_error& e) {
+            QVERIFY(QString(e.what()).contains(QStringLiteral("checkpoint.safetensors")));
+        }
+    }
+
     void badConfigsAreOneSentence() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);

@@ -80,6 +80,7 @@ private slots:
         const double ref0 = rows[1].split(',')[3].toDouble(), ref4 = rows[5].split(',')[3].toDouble();
         QVERIFY(held4 < held0 - 0.5);
         QVERIFY(ref4 > ref0); // forgetting
+        QVERIFY(QFile::exists(lab.lastRunDir() + QStringLiteral("/checkpoint.safetensors")));
         if (const QString shots = qEnvironmentVariable("LLMLAB_SHOT_DIR"); !shots.isEmpty()) {
             QTest::qWait(100);
             QVERIFY(lab.grab().save(shots + QStringLiteral("/finetune-lora.png")));

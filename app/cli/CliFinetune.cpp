@@ -24,43 +24,66 @@ namespace llmlab::cli {
 
 int finetune(const Args& args) {
     const std::vector<std::string> pos = positionals("finetune", args);
-    if (pos.empty())
+    // --resume RUN: the run's config.json gives every option not given again, and the run goes
+    // on from RUN/checkpoint.safetensors.
+    const std::string resumeDir = option(args, "resume");
+    nlohmann::json resumed;
+    if (!resumeDir.empty()) {
+        const std::string file = resumeDir + "/config.json";
+        try {
+            resumed = nlohmann::json::parse(readTextFile(file));
+        } catch (const nlohmann::json::exception& e) {
+            throw std::runtime_error(file + ": not JSON (" + e.what() + ")");
+        }
+    }
+    auto opt = [&](const std::string& name, const std::string& fallback) -> std::string {
+        if (std::string v = option(args, name); !v.empty()) return v;
+        if (resumed.contains(name)) {
+            const nlohmann::json& x = resumed[name];
+            return x.is_string() ? x.get<std::string>() : x.dump();
+        }
+        return fallback;
+    };
+    const std::string modelPath = !pos.empty() ? pos.front() : opt("model", "");
+    if (modelPath.empty())
         throw std::invalid_argument("say which model: llmlab-cli finetune MODEL --data FILE");
-    const std::string data = option(args, "data");
+    const std::string data = opt("data", "");
     if (data.empty()) throw std::invalid_argument("say what to train on: --data FILE (a text)");
     std::string error;
-    std::shared_ptr<const ModelFile> model = ModelFile::open(pos.front(), &error);
+    std::shared_ptr<const ModelFile> model = ModelFile::open(modelPath, &error);
     if (!model) throw std::runtime_error(error);
-    const std::string out = option(args, "out");
+    const std::string out = resumeDir.empty() ? option(args, "out") : resumeDir;
     // --quant TYPE: QLoRA's base — the model quantized first (into RUN, or beside the system's
     // temporary files) and trained on packed; LoRA stays F32.
-    if (const std::string quant = option(args, "quant"); !quant.empty()) {
+    const std::string quant = opt("quant", "");
+    if (!quant.empty()) {
         QuantizeOptions q;
         q.scheme = quantScheme(quant).name;
         q.pure = true;
         const std::filesystem::path dir = out.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(out);
         std::filesystem::create_directories(dir);
         const std::string packed = (dir / ("base-" + q.scheme + ".gguf")).string();
-        quantizeModel(*model, packed, q);
+        if (resumeDir.empty() || !std::filesystem::exists(packed)) quantizeModel(*model, packed, q);
         model = ModelFile::open(packed, &error);
         if (!model) throw std::runtime_error(error);
         std::printf("the base quantized to %s: %s\n", q.scheme.c_str(), packed.c_str());
     }
     auto backend = createBackend(option(args, "backend", "cpu"), &error);
     if (!backend) throw std::runtime_error(error);
+    const std::string methodName = opt("method", "lora");
     FineTuneConfig c;
-    c.method = fineTuneMethod(option(args, "method", "lora"));
-    c.rank = std::stoi(option(args, "rank", "8"));
-    c.alpha = std::stof(option(args, "alpha", "16"));
-    c.targets = option(args, "targets", "q_proj|v_proj");
-    c.topLayers = std::stoi(option(args, "top", "2"));
-    c.steps = std::stoll(option(args, "steps", "100"));
-    c.batch = std::stoi(option(args, "batch", "4"));
-    c.seqLen = std::stoi(option(args, "seq", "64"));
-    c.lr = std::stod(option(args, "lr", "1e-3"));
-    c.seed = std::stoull(option(args, "seed", "1"));
-    const int every = std::max(1, std::stoi(option(args, "eval-every", "20")));
-    const std::string referencePath = option(args, "reference");
+    c.method = fineTuneMethod(methodName);
+    c.rank = std::stoi(opt("rank", "8"));
+    c.alpha = std::stof(opt("alpha", "16"));
+    c.targets = opt("targets", "q_proj|v_proj");
+    c.topLayers = std::stoi(opt("top", "2"));
+    c.steps = std::stoll(opt("steps", "100"));
+    c.batch = std::stoi(opt("batch", "4"));
+    c.seqLen = std::stoi(opt("seq", "64"));
+    c.lr = std::stod(opt("lr", "1e-3"));
+    c.seed = std::stoull(opt("seed", "1"));
+    const int every = std::max(1, std::stoi(opt("eval-every", "20")));
+    const std::string referencePath = opt("reference", "");
     const std::string reference = referencePath.empty() ? std::string() : readTextFile(referencePath);
     // --adapter DIR: go on from a PEFT adapter (its rank, alpha and matrices).
     LoraAdapter start;
@@ -79,23 +102,39 @@ int finetune(const Args& args) {
         c.initialAdapter = &start;
     }
     FineTuner t(model, *backend, readTextFile(data), c);
+    const std::string checkpoint = out.empty() ? std::string() : out + "/checkpoint.safetensors";
+    if (!resumeDir.empty()) {
+        t.loadCheckpoint(checkpoint);
+        std::printf("resuming %s at step %lld\n", resumeDir.c_str(), static_cast<long long>(t.step()));
+    }
 
     std::ofstream metrics;
     if (!out.empty()) {
         std::filesystem::create_directories(out);
-        nlohmann::json j{{"model", model->path()}, {"data", data}, {"method", option(args, "method", "lora")},
-                         {"rank", c.rank}, {"alpha", c.alpha}, {"targets", c.targets}, {"top", c.topLayers},
-                         {"steps", c.steps}, {"batch", c.batch}, {"seq", c.seqLen}, {"lr", c.lr},
-                         {"seed", c.seed}, {"trainable", t.trainableCount()}, {"reference", referencePath}};
-        std::ofstream(out + "/config.json") << j.dump(1) << "\n";
-        metrics.open(out + "/metrics.csv");
-        if (!metrics) throw std::runtime_error(out + "/metrics.csv: cannot be written");
-        metrics << "step,train_loss,held_out_loss,reference_loss,tokens_per_s\n";
+        const std::string metricsPath = out + "/metrics.csv";
+        if (resumeDir.empty()) {
+            nlohmann::json j{{"model", modelPath}, {"data", data}, {"method", methodName}, {"rank", c.rank},
+                             {"alpha", c.alpha}, {"targets", c.targets}, {"top", c.topLayers}, {"steps", c.steps},
+                             {"batch", c.batch}, {"seq", c.seqLen}, {"lr", c.lr}, {"seed", c.seed},
+                             {"eval-every", every}, {"quant", quant}, {"trainable", t.trainableCount()},
+                             {"reference", referencePath}};
+            std::ofstream(out + "/config.json") << j.dump(1) << "\n";
+            metrics.open(metricsPath);
+            metrics << "step,train_loss,held_out_loss,reference_loss,tokens_per_s\n";
+        } else {
+            // One row a step: rows after the checkpoint were measured by the run that died.
+            std::ifstream in(metricsPath);
+            std::string line, kept;
+            for (bool header = true; std::getline(in, line); header = false)
+                if (header || (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= t.step())) kept += line + "\n";
+            std::ofstream(metricsPath) << kept;
+            metrics.open(metricsPath, std::ios::app);
+        }
+        if (!metrics) throw std::runtime_error(metricsPath + ": cannot be written");
     }
     std::printf("fine-tuning %s (%s, %lld values trained) on %s: %lld steps of %d x %d tokens\n",
-                model->path().c_str(), option(args, "method", "lora").c_str(),
-                static_cast<long long>(t.trainableCount()), data.c_str(), static_cast<long long>(c.steps),
-                c.batch, c.seqLen);
+                model->path().c_str(), methodName.c_str(), static_cast<long long>(t.trainableCount()),
+                data.c_str(), static_cast<long long>(c.steps), c.batch, c.seqLen);
     auto evalLine = [&](std::int64_t step, double train, double rate) {
         const double held = t.evaluate(4);
         const double ref = reference.empty() ? std::nan("") : t.evaluate(4, &reference);
@@ -105,13 +144,15 @@ int finetune(const Args& args) {
         if (metrics.is_open())
             metrics << step << ',' << train << ',' << held << ',' << (reference.empty() ? std::string() : std::to_string(ref))
                     << ',' << rate << '\n' << std::flush;
+        // After the row: a run killed now resumes from here and rewrites nothing it measured.
+        if (!checkpoint.empty()) t.saveCheckpoint(checkpoint);
     };
-    evalLine(0, std::nan(""), 0);
+    if (t.step() == 0) evalLine(0, std::nan(""), 0);
     using Clock = std::chrono::steady_clock;
     auto t0 = Clock::now();
     double sum = 0;
     int n = 0;
-    for (std::int64_t s = 1; s <= c.steps; ++s) {
+    for (std::int64_t s = t.step() + 1; s <= c.steps; ++s) {
         sum += t.trainStep();
         ++n;
         if (s % every == 0 || s == c.steps) {

@@ -203,7 +203,7 @@ const std::map<std::string, CommandOptions>& commandOptions() {
          {{{"data", 's'}, {"method", 's'}, {"rank", 'i'}, {"alpha", 'n'}, {"targets", 's'},
            {"top", 'i'}, {"steps", 'i'}, {"batch", 'i'}, {"seq", 'i'}, {"lr", 'n'}, {"seed", 'i'},
            {"eval-every", 'i'}, {"reference", 's'}, {"out", 's'}, {"merge", 's'}, {"peft", 's'},
-           {"adapter", 's'}, {"quant", 'q'}, {"backend", 's'}},
+           {"adapter", 's'}, {"quant", 'q'}, {"resume", 's'}, {"backend", 's'}},
           1}},
         {"patch",
          {{{"clean", 's'}, {"corrupt", 's'}, {"target", 's'}, {"versus", 's'}, {"backend", 's'},

@@ -122,10 +122,12 @@ commands:
         [--targets 'q_proj|v_proj'] [--top 2] [--steps 100] [--batch 4] [--seq 64] [--lr 1e-3]
         [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf] [--peft DIR]
         [--adapter DIR] [--quant Q8_0|Q4_0|Q4_K|...] [--backend B]
+  finetune --resume RUN [--steps N]   goes on from RUN's last checkpoint (after kill -9 too)
                                fine-tunes the model on a text: every weight, the top blocks, or
                                LoRA adapters (B = 0 at first) on the matrices named; the loss
                                on the text's held-out tenth and on --reference (forgetting) as
-                               it goes; RUN/metrics.csv; --merge: a GGUF with them folded in;
+                               it goes; RUN/metrics.csv and an atomic checkpoint at every
+                               evaluation; --merge: a GGUF with them folded in;
                                --peft: the adapter in PEFT's layout; --adapter: start from one;
                                --quant: QLoRA (the base quantized first, trained on packed)
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]

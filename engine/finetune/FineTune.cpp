@@ -1,11 +1,14 @@
 #include "finetune/FineTune.h"
 
 #include "cpu/CpuGradOps.h"
+#include "formats/SafetensorsReader.h"
+#include "formats/SafetensorsWriter.h"
 #include "model/ForwardGraph.h"
 #include "model/Generator.h"
 #include "train/Autodiff.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -41,6 +44,7 @@ struct FineTuner::Impl {
     ForwardOptions options;
     std::unique_ptr<Plan> step;
     std::map<std::string, NodeId> params;
+    std::map<std::string, std::pair<NodeId, NodeId>> moments; // AdamW's m and v, by param name
     NodeId labels = -1, scalars = -1, loss = -1;
     std::unique_ptr<Plan> eval;   // forward and loss only
     NodeId evalLabels = -1, evalLoss = -1;
@@ -164,6 +168,7 @@ FineTuner::FineTuner(std::shared_ptr<const ModelFile> model, Backend& backend, c
         const NodeId m = g.state("adam_m." + name, g.node(id).shape);
         const NodeId v = g.state("adam_v." + name, g.node(id).shape);
         g.adamw(id, grads.at(id), m, v, I.scalars, normSq, ap);
+        I.moments[name] = {m, v};
     }
     I.step->exe = backend.compile(g);
     I.setPositions(*I.step, B, T);
@@ -304,6 +309,60 @@ LoraAdapter FineTuner::adapter() const {
     for (const auto& [name, ab] : m_impl->step->lora)
         a.tensors[name] = {m_impl->step->exe->read(ab.first), m_impl->step->exe->read(ab.second)};
     return a;
+}
+
+void FineTuner::saveCheckpoint(const std::string& path) const {
+    const Impl& I = *m_impl;
+    SafetensorsWriter w;
+    std::vector<std::vector<float>> keep;
+    keep.reserve(I.params.size() * 3);
+    for (const auto& [name, id] : I.params) {
+        const auto& [m, v] = I.moments.at(name);
+        for (const auto& [prefix, node] : {std::pair<std::string, NodeId>{"", id}, {"adam_m.", m}, {"adam_v.", v}}) {
+            keep.push_back(I.step->exe->read(node));
+            w.addTensor(prefix + name, DType::F32, I.step->graph.node(node).shape, keep.back().data());
+        }
+    }
+    w.addMetadata("llmlab.finetune.step", std::to_string(m_step));
+    w.addMetadata("llmlab.finetune.model", m_model->path());
+    const std::string part = path + ".part";
+    std::string error;
+    if (!w.write(part, &error)) throw std::runtime_error(error);
+    std::error_code ec;
+    std::filesystem::rename(part, path, ec); // atomic on one file system
+    if (ec) throw std::runtime_error(path + ": cannot be written (" + ec.message() + ")");
+}
+
+void FineTuner::loadCheckpoint(const std::string& path) {
+    Impl& I = *m_impl;
+    RawModel raw;
+    try {
+        raw = readSafetensorsFile(path);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(e.what());
+    }
+    std::map<std::string, const TensorInfo*> byName;
+    for (const TensorInfo& t : raw.tensors) byName[t.sourceName.empty() ? t.name : t.sourceName] = &t;
+    auto put = [&](const std::string& name, NodeId node) {
+        const auto it = byName.find(name);
+        if (it == byName.end()) throw std::runtime_error(path + ": the checkpoint has no '" + name + "'");
+        const TensorInfo& t = *it->second;
+        if (t.dtype != DType::F32 || t.shape.numel() != I.step->graph.node(node).shape.numel())
+            throw std::runtime_error(path + ": '" + name + "' does not fit this run (another configuration?)");
+        const Tensor x = Tensor::borrow(t.dtype, t.shape, raw.files[std::size_t(t.file)]->data() + t.offset, nullptr);
+        const std::vector<float> v = x.toFloats();
+        I.step->exe->setInput(node, std::span<const float>(v));
+    };
+    for (const auto& [name, id] : I.params) {
+        put(name, id);
+        put("adam_m." + name, I.moments.at(name).first);
+        put("adam_v." + name, I.moments.at(name).second);
+    }
+    const MetaValue* step = raw.metadata.find("safetensors.llmlab.finetune.step");
+    if (!step) throw std::runtime_error(path + ": the checkpoint does not say its step");
+    const std::string* text = step->asString();
+    if (!text) throw std::runtime_error(path + ": the checkpoint's step is not a string");
+    m_step = std::stoll(*text);
 }
 
 std::map<std::string, std::vector<float>> FineTuner::mergedWeights() const {

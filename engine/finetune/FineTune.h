@@ -74,6 +74,13 @@ public:
     /// The LoRA adapters as they are now (Lora only), for writePeftAdapter.
     LoraAdapter adapter() const;
 
+    /// Writes the trained values, AdamW's moments and the step count to `path` (safetensors),
+    /// atomically: a crash mid-write leaves the previous checkpoint. Throws std::runtime_error.
+    void saveCheckpoint(const std::string& path) const;
+    /// Puts a checkpoint of the same configuration back (the step count too): the run goes on
+    /// as if it had not stopped. Throws std::runtime_error naming the file and the problem.
+    void loadCheckpoint(const std::string& path);
+
 private:
     struct Impl;
     std::shared_ptr<const ModelFile> m_model;

@@ -88,9 +88,11 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
         }
         std::ofstream metrics;
         if (!request.outDir.empty()) {
-            nlohmann::json j{{"model", request.model->path()}, {"data", request.dataPath}, {"method", method},
+            const char* methodName = c.method == FineTuneMethod::Lora ? "lora" : c.method == FineTuneMethod::Full ? "full" : "top";
+            nlohmann::json j{{"model", request.model->path()}, {"data", request.dataPath}, {"method", methodName},
                              {"quant", request.quant}, {"rank", c.rank}, {"alpha", c.alpha}, {"targets", c.targets},
-                             {"steps", c.steps}, {"batch", c.batch}, {"seq", c.seqLen}, {"lr", c.lr},
+                             {"top", c.topLayers}, {"steps", c.steps}, {"batch", c.batch}, {"seq", c.seqLen},
+                             {"lr", c.lr}, {"seed", c.seed}, {"eval-every", request.evalEvery},
                              {"trainable", t.trainableCount()}, {"reference", request.referencePath}};
             std::ofstream(request.outDir + "/config.json") << j.dump(1) << "\n";
             metrics.open(request.outDir + "/metrics.csv");
@@ -118,6 +120,8 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
                 metrics << step << ',' << (std::isfinite(train) ? std::to_string(train) : std::string()) << ',' << held
                         << ',' << (std::isfinite(ref) ? std::to_string(ref) : std::string()) << ',' << rate << '\n'
                         << std::flush;
+            // The run is safe on disk at every evaluation (llmlab-cli finetune --resume goes on).
+            if (!request.outDir.empty()) t.saveCheckpoint(request.outDir + "/checkpoint.safetensors");
         };
         record(0, std::nan(""), 0);
         auto since = std::chrono::steady_clock::now();
