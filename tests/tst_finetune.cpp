@@ -418,6 +418,58 @@ private slots:
         }
     }
 
+    // The batched training pass on Vulkan: the loss and its gradient agree with the CPU's, and
+    // steps of LoRA keep agreeing (lavapipe, validation on).
+    void vulkanAgreesWithTheCpu() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
+        std::string why;
+        auto vulkan = test::makeVulkanBackend(&why);
+        if (!vulkan) {
+            if (test::runningInCi()) QFAIL(why.c_str());
+            QSKIP(why.c_str());
+        }
+        const auto m = open(path);
+        auto backend = cpu();
+        FineTuneConfig c;
+        c.batch = 2;
+        c.seqLen = 16;
+        c.rank = 4;
+        c.targets = "q_proj|v_proj|down_proj";
+        c.lr = 5e-3;
+        const std::string body = corpus(text, 20000);
+        FineTuner a(m, *backend, body, c), b(m, *vulkan, body, c);
+        std::map<std::string, std::vector<float>> ga, gb;
+        const double la = a.lossAndGradient(0, &ga), lb = b.lossAndGradient(0, &gb);
+        QVERIFY(std::fabs(la - lb) < 1e-4);
+        for (const auto& [name, g] : ga) QVERIFY2(maxRelative(gb.at(name), g) < 1e-3, name.c_str());
+        for (int i = 0; i < 3; ++i) QVERIFY(std::fabs(a.trainStep() - b.trainStep()) < 1e-3);
+        for (const auto& [name, v] : a.trainable()) QVERIFY2(maxRelative(b.trainable().at(name), v) < 1e-3, name.c_str());
+        QCOMPARE(test::validationErrors(*vulkan, &why), std::size_t(0));
+    }
+
+    void learningRateSchedule() {
+        LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
+        LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
+        const auto m = open(path);
+        auto backend = cpu();
+        FineTuneConfig c;
+        c.steps = 100;
+        c.lr = 1e-3;
+        FineTuner constant(m, *backend, corpus(text, 20000), c);
+        QCOMPARE(constant.learningRate(1), 1e-3);
+        QCOMPARE(constant.learningRate(100), 1e-3);
+        c.cosine = true;
+        c.warmup = 10;
+        FineTuner cosine(m, *backend, corpus(text, 20000), c);
+        QCOMPARE(cosine.learningRate(5), 0.5e-3);                 // half way up the warm-up
+        QCOMPARE(cosine.learningRate(10), 1e-3);                  // the top
+        QVERIFY(std::fabs(cosine.learningRate(55) - 0.55e-3) < 1e-12); // half way down: (1 + 0.1) / 2
+        QVERIFY(std::fabs(cosine.learningRate(100) - 1e-4) < 1e-12);   // lr * minLrFraction
+        cosine.trainStep();
+        QVERIFY(cosine.lastGradientNorm() > 0);
+    }
+
     void badConfigsAreOneSentence() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);

@@ -63,12 +63,15 @@ private slots:
         lab.seqBox()->setValue(32);
         lab.lrBox()->setValue(5e-3);
         lab.evalEveryBox()->setValue(10);
+        lab.scheduleBox()->setCurrentIndex(1); // cosine after a warm-up
         lab.startButton()->click();
         QVERIFY(lab.stopButton()->isEnabled());
         QTRY_COMPARE_WITH_TIMEOUT(lab.runsFinished(), 1, kTimeout);
         QVERIFY2(lab.message().contains(QStringLiteral("held-out loss")), qPrintable(lab.message()));
         QCOMPARE(lab.lossChart()->seriesCount(), 3); // batches, held-out, reference
         QCOMPARE(lab.speedChart()->seriesCount(), 1);
+        QCOMPARE(lab.gradientChart()->seriesCount(), 1);
+        QCOMPARE(lab.learningRateChart()->seriesCount(), 1);
         const QString samples = lab.samples()->toPlainText();
         QVERIFY(samples.contains(QStringLiteral("base model: ROMEO:")));
         QVERIFY(samples.contains(QStringLiteral("step 40: ROMEO:")));

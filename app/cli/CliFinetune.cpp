@@ -82,6 +82,11 @@ int finetune(const Args& args) {
     c.seqLen = std::stoi(opt("seq", "64"));
     c.lr = std::stod(opt("lr", "1e-3"));
     c.seed = std::stoull(opt("seed", "1"));
+    const std::string schedule = opt("schedule", "constant");
+    if (schedule != "constant" && schedule != "cosine")
+        throw std::invalid_argument("--schedule is constant or cosine, not '" + schedule + "'");
+    c.cosine = schedule == "cosine";
+    c.warmup = std::stoll(opt("warmup", c.cosine ? std::to_string(std::max<std::int64_t>(1, c.steps / 10)) : "0"));
     const int every = std::max(1, std::stoi(opt("eval-every", "20")));
     const std::string referencePath = opt("reference", "");
     const std::string reference = referencePath.empty() ? std::string() : readTextFile(referencePath);
@@ -116,11 +121,12 @@ int finetune(const Args& args) {
             nlohmann::json j{{"model", modelPath}, {"data", data}, {"method", methodName}, {"rank", c.rank},
                              {"alpha", c.alpha}, {"targets", c.targets}, {"top", c.topLayers}, {"steps", c.steps},
                              {"batch", c.batch}, {"seq", c.seqLen}, {"lr", c.lr}, {"seed", c.seed},
-                             {"eval-every", every}, {"quant", quant}, {"trainable", t.trainableCount()},
+                             {"eval-every", every}, {"quant", quant}, {"schedule", schedule},
+                             {"warmup", c.warmup}, {"trainable", t.trainableCount()},
                              {"reference", referencePath}};
             std::ofstream(out + "/config.json") << j.dump(1) << "\n";
             metrics.open(metricsPath);
-            metrics << "step,train_loss,held_out_loss,reference_loss,tokens_per_s\n";
+            metrics << "step,train_loss,held_out_loss,reference_loss,tokens_per_s,learning_rate,gradient_norm\n";
         } else {
             // One row a step: rows after the checkpoint were measured by the run that died.
             std::ifstream in(metricsPath);
@@ -138,12 +144,15 @@ int finetune(const Args& args) {
     auto evalLine = [&](std::int64_t step, double train, double rate) {
         const double held = t.evaluate(4);
         const double ref = reference.empty() ? std::nan("") : t.evaluate(4, &reference);
-        std::printf("step %5lld  train %.4f  held-out %.4f%s  %.0f tokens/s\n", static_cast<long long>(step), train,
-                    held, reference.empty() ? "" : ("  reference " + std::to_string(ref)).c_str(), rate);
+        std::printf("step %5lld  train %.4f  held-out %.4f%s  lr %.2e  |g| %.3f  %.0f tokens/s\n",
+                    static_cast<long long>(step), train, held,
+                    reference.empty() ? "" : ("  reference " + std::to_string(ref)).c_str(),
+                    step > 0 ? t.learningRate(step) : 0.0, step > 0 ? t.lastGradientNorm() : 0.0, rate);
         std::fflush(stdout);
         if (metrics.is_open())
             metrics << step << ',' << train << ',' << held << ',' << (reference.empty() ? std::string() : std::to_string(ref))
-                    << ',' << rate << '\n' << std::flush;
+                    << ',' << rate << ',' << (step > 0 ? t.learningRate(step) : 0.0) << ','
+                    << (step > 0 ? t.lastGradientNorm() : 0.0) << '\n' << std::flush;
         // After the row: a run killed now resumes from here and rewrites nothing it measured.
         if (!checkpoint.empty()) t.saveCheckpoint(checkpoint);
     };

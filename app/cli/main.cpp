@@ -119,6 +119,7 @@ commands:
                                attribution-patching estimate (one backward pass); both: the
                                two and their correlation
   finetune MODEL --data FILE [--method lora|full|top] [--rank 8] [--alpha 16]
+        [--schedule constant|cosine] [--warmup N]
         [--targets 'q_proj|v_proj'] [--top 2] [--steps 100] [--batch 4] [--seq 64] [--lr 1e-3]
         [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf] [--peft DIR]
         [--adapter DIR] [--quant Q8_0|Q4_0|Q4_K|...] [--backend B]

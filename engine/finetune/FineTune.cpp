@@ -45,7 +45,7 @@ struct FineTuner::Impl {
     std::unique_ptr<Plan> step;
     std::map<std::string, NodeId> params;
     std::map<std::string, std::pair<NodeId, NodeId>> moments; // AdamW's m and v, by param name
-    NodeId labels = -1, scalars = -1, loss = -1;
+    NodeId labels = -1, scalars = -1, loss = -1, normSq = -1;
     std::unique_ptr<Plan> eval;   // forward and loss only
     NodeId evalLabels = -1, evalLoss = -1;
     std::unique_ptr<Plan> grad;   // forward, loss and gradients, no step
@@ -158,6 +158,10 @@ FineTuner::FineTuner(std::shared_ptr<const ModelFile> model, Backend& backend, c
             const NodeId q = g.sumSquares(grads.at(p));
             normSq = normSq < 0 ? q : g.add(normSq, q);
         }
+    if (normSq >= 0) {
+        g.capture(normSq);
+        I.normSq = normSq;
+    }
     for (const auto& [name, id] : I.params) {
         OpParams ap;
         ap.beta1 = 0.9f;
@@ -196,14 +200,25 @@ double FineTuner::trainStep() {
     I.step->exe->setInput(I.labels, std::span<const std::int32_t>(I.labelValues));
     float c1 = 1, c2 = 1;
     cpu::adamwBiasCorrections(0.9f, 0.999f, t, &c1, &c2);
-    const std::vector<float> scalars = {float(m_config.lr), c1, c2, 0.0f};
+    const std::vector<float> scalars = {float(learningRate(t)), c1, c2, 0.0f};
     I.step->exe->setInput(I.scalars, std::span<const float>(scalars));
     I.step->exe->run();
     const std::vector<float> loss = I.step->exe->read(I.loss);
+    if (I.normSq >= 0) m_gradNorm = std::sqrt(double(I.step->exe->read(I.normSq).front()));
     m_step = t;
     double sum = 0;
     for (float v : loss) sum += v;
     return loss.empty() ? 0.0 : sum / double(loss.size());
+}
+
+double FineTuner::learningRate(std::int64_t t) const {
+    const FineTuneConfig& c = m_config;
+    if (!c.cosine) return c.lr;
+    const std::int64_t warmup = std::min(c.warmup, c.steps / 5);
+    if (warmup > 0 && t <= warmup) return c.lr * double(t) / double(warmup);
+    const double f = c.steps > warmup ? double(t - warmup) / double(c.steps - warmup) : 1.0;
+    const double cosine = 0.5 * (1.0 + std::cos(M_PI * std::clamp(f, 0.0, 1.0)));
+    return c.lr * (c.minLrFraction + (1.0 - c.minLrFraction) * cosine);
 }
 
 double FineTuner::evaluate(int batches, const std::string* otherText) {

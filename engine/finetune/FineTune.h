@@ -31,6 +31,11 @@ struct FineTuneConfig {
     double weightDecay = 0.0;
     double clipNorm = 1.0;
     std::uint64_t seed = 1;
+    /// The learning rate's schedule: constant (the default), or `warmup` steps of linear warm-up
+    /// then a cosine decay to lr * minLrFraction at the last step.
+    bool cosine = false;
+    std::int64_t warmup = 0;
+    double minLrFraction = 0.1;
     /// Lora: start from this adapter (a PEFT folder read with readPeftAdapter) instead of B = 0.
     const LoraAdapter* initialAdapter = nullptr;
 };
@@ -56,6 +61,10 @@ public:
 
     /// One AdamW step on the next batch; returns its mean loss per token.
     double trainStep();
+    /// The learning rate of step t (1-based) under the schedule.
+    double learningRate(std::int64_t t) const;
+    /// The gradient's norm at the last step, before clipping (0 with clipping off).
+    double lastGradientNorm() const { return m_gradNorm; }
     /// Mean next-token loss per token over `batches` batches of the held-out tail, or of
     /// `otherText` (the forgetting curve: the model's original domain) when given.
     double evaluate(int batches, const std::string* otherText = nullptr);
@@ -87,6 +96,7 @@ private:
     FineTuneConfig m_config;
     std::unique_ptr<Impl> m_impl;
     std::int64_t m_step = 0;
+    double m_gradNorm = 0;
 };
 
 } // namespace llmlab

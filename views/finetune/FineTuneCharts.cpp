@@ -59,4 +59,26 @@ void FineTuneSpeedChart::setSpeed(const std::vector<double>& steps, const std::v
     rescale();
 }
 
+FineTuneSeriesChart::FineTuneSeriesChart(const QString& title, const QString& yLabel, const QString& emptyText,
+                                         const QString& exportName, QWidget* parent)
+    : ChartView(parent), m_name(yLabel) {
+    setTitle(title);
+    setAxisLabels(tr("step"), yLabel);
+    setEmptyText(emptyText);
+    setExportBaseName(exportName);
+    setLegendBelow(true);
+}
+
+void FineTuneSeriesChart::setSeries(const std::vector<double>& steps, const std::vector<double>& values) {
+    clear();
+    SeriesData s = finite(m_name, steps, values);
+    for (std::size_t i = s.keys.size(); i-- > 0;)
+        if (s.keys[i] == 0) {
+            s.keys.erase(s.keys.begin() + std::ptrdiff_t(i));
+            s.values.erase(s.values.begin() + std::ptrdiff_t(i));
+        }
+    if (!s.keys.empty()) addSeries(s, SeriesStyle::LineAndScatter);
+    rescale();
+}
+
 } // namespace llmlab::views

@@ -25,4 +25,17 @@ public:
     void setSpeed(const std::vector<double>& steps, const std::vector<double>& tokensPerSecond);
 };
 
+/// One quantity per evaluation (the gradient norm, the learning rate): a line over the steps.
+class FineTuneSeriesChart : public ChartView {
+    Q_OBJECT
+public:
+    FineTuneSeriesChart(const QString& title, const QString& yLabel, const QString& emptyText,
+                        const QString& exportName, QWidget* parent = nullptr);
+    /// Points at step 0 (the evaluation before training) are left out.
+    void setSeries(const std::vector<double>& steps, const std::vector<double>& values);
+
+private:
+    QString m_name;
+};
+
 } // namespace llmlab::views

@@ -93,10 +93,11 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
                              {"quant", request.quant}, {"rank", c.rank}, {"alpha", c.alpha}, {"targets", c.targets},
                              {"top", c.topLayers}, {"steps", c.steps}, {"batch", c.batch}, {"seq", c.seqLen},
                              {"lr", c.lr}, {"seed", c.seed}, {"eval-every", request.evalEvery},
+                             {"schedule", c.cosine ? "cosine" : "constant"}, {"warmup", c.warmup},
                              {"trainable", t.trainableCount()}, {"reference", request.referencePath}};
             std::ofstream(request.outDir + "/config.json") << j.dump(1) << "\n";
             metrics.open(request.outDir + "/metrics.csv");
-            metrics << "step,train_loss,held_out_loss,reference_loss,tokens_per_s\n";
+            metrics << "step,train_loss,held_out_loss,reference_loss,tokens_per_s,learning_rate,gradient_norm\n";
         }
         FineTuneSummary summary;
         auto record = [&](std::int64_t step, double train, double rate) {
@@ -114,12 +115,15 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
             live->heldOut.push_back(held);
             live->reference.push_back(ref);
             live->tokensPerSecond.push_back(rate);
+            live->gradientNorm.push_back(step == 0 ? std::nan("") : t.lastGradientNorm());
+            live->learningRate.push_back(step == 0 ? std::nan("") : t.learningRate(step));
             if (step > 0) live->samples.push_back({step, s});
             ++live->version;
             if (metrics.is_open())
                 metrics << step << ',' << (std::isfinite(train) ? std::to_string(train) : std::string()) << ',' << held
-                        << ',' << (std::isfinite(ref) ? std::to_string(ref) : std::string()) << ',' << rate << '\n'
-                        << std::flush;
+                        << ',' << (std::isfinite(ref) ? std::to_string(ref) : std::string()) << ',' << rate << ','
+                        << (step > 0 ? t.learningRate(step) : 0.0) << ',' << (step > 0 ? t.lastGradientNorm() : 0.0)
+                        << '\n' << std::flush;
             // The run is safe on disk at every evaluation (llmlab-cli finetune --resume goes on).
             if (!request.outDir.empty()) t.saveCheckpoint(request.outDir + "/checkpoint.safetensors");
         };

@@ -37,6 +37,7 @@ struct FineTuneRequest {
 struct FineTuneLive {
     std::mutex mutex;
     std::vector<double> steps, train, heldOut, reference, tokensPerSecond;
+    std::vector<double> gradientNorm, learningRate; ///< at the last step before each evaluation
     std::vector<std::pair<std::int64_t, std::string>> samples; ///< (step, text); step 0: the base
     std::int64_t trainable = 0;
     std::string method;

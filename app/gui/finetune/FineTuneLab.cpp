@@ -18,6 +18,7 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QStandardPaths>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -81,6 +82,9 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     m_lr->setSingleStep(1e-4);
     m_lr->setValue(2e-3);
     m_every = spin(this, 1, 100000, 20, tr("Steps between evaluations and sample generations"));
+    m_schedule = new QComboBox(this);
+    m_schedule->addItem(tr("constant lr"));
+    m_schedule->addItem(tr("cosine, 10% warm-up"));
     m_prompt = new QLineEdit(QStringLiteral("ROMEO:"), this);
     m_prompt->setToolTip(tr("The fixed prompt continued (greedily) at every evaluation, beside the base model's"));
     m_start = new QPushButton(tr("Start"), this);
@@ -111,8 +115,9 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     form->addRow(tr("Method"), methodRow);
     auto* runRow = new QHBoxLayout;
     for (auto [label, w] : {std::pair<QString, QWidget*>{tr("steps"), m_steps}, {tr("batch"), m_batch},
-                            {tr("tokens"), m_seq}, {tr("lr"), m_lr}, {tr("every"), m_every}}) {
-        runRow->addWidget(new QLabel(label, this));
+                            {tr("tokens"), m_seq}, {tr("lr"), m_lr}, {QString(), m_schedule},
+                            {tr("every"), m_every}}) {
+        if (!label.isEmpty()) runRow->addWidget(new QLabel(label, this));
         runRow->addWidget(w);
     }
     runRow->addWidget(new QLabel(tr("prompt"), this));
@@ -127,9 +132,20 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     m_samples->setReadOnly(true);
     m_samples->setPlaceholderText(tr("Sample generations from the prompt, every evaluation, under the base model's"));
     for (QWidget* w : std::initializer_list<QWidget*>{m_loss, m_speed, m_samples}) w->setMinimumSize(220, 160);
+    m_gradNorm = new views::FineTuneSeriesChart(tr("Gradient norm (before clipping at 1)"), tr("norm"),
+                                                tr("The gradient's norm at each evaluation's last step"),
+                                                QStringLiteral("finetune-gradient-norm"), this);
+    m_lrChart = new views::FineTuneSeriesChart(tr("Learning rate"), tr("learning rate"),
+                                               tr("The schedule's learning rate as the run goes"),
+                                               QStringLiteral("finetune-learning-rate"), this);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_gradNorm, m_lrChart}) w->setMinimumSize(220, 160);
+    m_lower = new QTabWidget(this);
+    m_lower->addTab(m_speed, tr("Speed"));
+    m_lower->addTab(m_gradNorm, tr("Gradient norm"));
+    m_lower->addTab(m_lrChart, tr("Learning rate"));
     auto* charts = new QSplitter(Qt::Vertical, this);
     charts->addWidget(m_loss);
-    charts->addWidget(m_speed);
+    charts->addWidget(m_lower);
     charts->setStretchFactor(0, 3);
     charts->setStretchFactor(1, 1);
     charts->setChildrenCollapsible(false);
@@ -208,6 +224,8 @@ void FineTuneLab::setModel(std::shared_ptr<const ModelFile> model) {
     m_shownVersion = -1;
     m_loss->setCurves({}, {}, {}, {});
     m_speed->setSpeed({}, {});
+    m_gradNorm->setSeries({}, {});
+    m_lrChart->setSeries({}, {});
     m_samples->clear();
     if (m_model) {
         m_modelLabel->setText(QString::fromStdString(m_model->path()));
@@ -256,6 +274,8 @@ void FineTuneLab::start() {
     r.config.batch = m_batch->value();
     r.config.seqLen = m_seq->value();
     r.config.lr = m_lr->value();
+    r.config.cosine = m_schedule->currentIndex() == 1;
+    r.config.warmup = r.config.cosine ? std::max<std::int64_t>(1, r.config.steps / 10) : 0;
     if (r.config.method == FineTuneMethod::Lora) r.quant = m_quant->currentData().toString().toStdString();
     r.evalEvery = m_every->value();
     r.samplePrompt = m_prompt->text().toStdString();
@@ -267,6 +287,8 @@ void FineTuneLab::start() {
     m_samples->clear();
     m_loss->setCurves({}, {}, {}, {});
     m_speed->setSpeed({}, {});
+    m_gradNorm->setSeries({}, {});
+    m_lrChart->setSeries({}, {});
     m_job = m_runner->submit(kJob, tr("Fine-tuning"), makeFineTuneJob(r, m_live));
     m_timer->start();
     setMessage(tr("Fine-tuning…"));
@@ -287,7 +309,7 @@ void FineTuneLab::jobEnded(const QString& message) {
 
 void FineTuneLab::poll() {
     if (!m_live) return;
-    std::vector<double> steps, train, held, ref, rate;
+    std::vector<double> steps, train, held, ref, rate, grad, lr;
     std::vector<std::pair<std::int64_t, std::string>> samples;
     std::int64_t trainable = 0;
     std::string method;
@@ -300,12 +322,16 @@ void FineTuneLab::poll() {
         held = m_live->heldOut;
         ref = m_live->reference;
         rate = m_live->tokensPerSecond;
+        grad = m_live->gradientNorm;
+        lr = m_live->learningRate;
         samples = m_live->samples;
         trainable = m_live->trainable;
         method = m_live->method;
     }
     m_loss->setCurves(steps, train, held, ref);
     m_speed->setSpeed(steps, rate);
+    m_gradNorm->setSeries(steps, grad);
+    m_lrChart->setSeries(steps, lr);
     QString text = tr("%1, %2 values trained\n\n").arg(QString::fromStdString(method)).arg(trainable);
     for (const auto& [step, s] : samples)
         text += (step == 0 ? tr("base model") : tr("step %1").arg(step)) + QStringLiteral(": ") +

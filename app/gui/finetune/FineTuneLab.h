@@ -19,8 +19,11 @@ class QPushButton;
 class QSpinBox;
 class QTimer;
 
+class QTabWidget;
+
 namespace llmlab::views {
 class FineTuneLossChart;
+class FineTuneSeriesChart;
 class FineTuneSpeedChart;
 } // namespace llmlab::views
 
@@ -54,6 +57,9 @@ public:
     QPushButton* stopButton() const { return m_stop; }
     views::FineTuneLossChart* lossChart() const { return m_loss; }
     views::FineTuneSpeedChart* speedChart() const { return m_speed; }
+    views::FineTuneSeriesChart* gradientChart() const { return m_gradNorm; }
+    views::FineTuneSeriesChart* learningRateChart() const { return m_lrChart; }
+    QComboBox* scheduleBox() const { return m_schedule; }
     QPlainTextEdit* samples() const { return m_samples; }
     QString message() const;
     int runsFinished() const { return m_finished; }
@@ -99,6 +105,10 @@ private:
     QLabel* m_message;
     views::FineTuneLossChart* m_loss;
     views::FineTuneSpeedChart* m_speed;
+    views::FineTuneSeriesChart* m_gradNorm;
+    views::FineTuneSeriesChart* m_lrChart;
+    QTabWidget* m_lower;
+    QComboBox* m_schedule;
     QPlainTextEdit* m_samples;
     QTimer* m_timer;
 };
