@@ -1,5 +1,6 @@
 #include "TestSupport.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -36,6 +37,16 @@ bool fixtureAvailable(const std::string& relative, std::string* path, std::strin
         return false;
     }
     return true;
+}
+
+std::shared_ptr<const ModelFile> openModel(const std::string& path) {
+    std::string error;
+    std::shared_ptr<const ModelFile> m = ModelFile::open(path, &error);
+    if (!m) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        std::abort();
+    }
+    return m;
 }
 
 } // namespace llmlab::test

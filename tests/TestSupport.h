@@ -2,6 +2,8 @@
 #pragma once
 
 #include "Backend.h"
+#include "BackendFactory.h"
+#include "formats/ModelFile.h"
 
 #include <memory>
 #include <string>
@@ -17,6 +19,15 @@ bool fixtureAvailable(const std::string& relative, std::string* path, std::strin
 
 /// The whole file as bytes ("" when it cannot be read).
 std::string readFile(const std::string& path);
+
+/// A fixture model opened (the test process stops with the reader's sentence when it cannot be).
+std::shared_ptr<const ModelFile> openModel(const std::string& path);
+
+/// The CPU reference backend (inline: the formats-only suites link no backend).
+inline std::unique_ptr<Backend> cpuBackend() {
+    std::string error;
+    return createBackend("cpu", &error);
+}
 
 /// True when CI=true is set: a missing fixture or device is then a failure, not a skip.
 bool runningInCi();

@@ -26,18 +26,6 @@ using namespace llmlab;
 
 namespace {
 
-std::shared_ptr<const ModelFile> open(const std::string& path) {
-    std::string error;
-    std::shared_ptr<const ModelFile> m = ModelFile::open(path, &error);
-    if (!m) qFatal("%s", error.c_str());
-    return m;
-}
-
-std::unique_ptr<Backend> cpu() {
-    std::string error;
-    return createBackend("cpu", &error);
-}
-
 double maxRelative(const std::vector<float>& a, const std::vector<float>& b) {
     double worst = 0;
     for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
@@ -67,8 +55,8 @@ private slots:
         QFETCH(QString, model);
         LLMLAB_REQUIRE_FIXTURE(model.toStdString(), path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
-        const auto m = open(path);
-        auto backend = cpu();
+        const auto m = test::openModel(path);
+        auto backend = test::cpuBackend();
         FineTuneConfig c;
         c.batch = 2;
         c.seqLen = 32;
@@ -131,8 +119,8 @@ private slots:
         QFETCH(int, method);
         LLMLAB_REQUIRE_FIXTURE(model.toStdString(), path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
-        const auto m = open(path);
-        auto backend = cpu();
+        const auto m = test::openModel(path);
+        auto backend = test::cpuBackend();
         FineTuneConfig c;
         c.method = FineTuneMethod(method);
         c.batch = 2;
@@ -192,8 +180,8 @@ private slots:
     void mergedAdapterGivesTheSameLogits() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
-        const auto m = open(path);
-        auto backend = cpu();
+        const auto m = test::openModel(path);
+        auto backend = test::cpuBackend();
         FineTuneConfig c;
         c.batch = 1;
         c.seqLen = 16;
@@ -231,8 +219,8 @@ private slots:
     void loraLearnsShakespeareAndForgetsStories() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
-        const auto m = open(path);
-        auto backend = cpu();
+        const auto m = test::openModel(path);
+        auto backend = test::cpuBackend();
         const Tokenizer tok = tokenizerFor(*m);
         // Its own domain: a story it tells.
         std::string stories;
@@ -270,8 +258,8 @@ private slots:
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         LLMLAB_REQUIRE_FIXTURE("hf/stories260K-llama", hfPath);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
-        const auto gguf = open(path), hf = open(hfPath);
-        auto backend = cpu();
+        const auto gguf = test::openModel(path), hf = test::openModel(hfPath);
+        auto backend = test::cpuBackend();
         FineTuneConfig c;
         c.batch = 4;
         c.seqLen = 32;
@@ -338,16 +326,16 @@ private slots:
     void qloraOnQ8TracksLora() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         QTemporaryDir dir;
         const std::string q8 = dir.filePath(QStringLiteral("q8.gguf")).toStdString();
         QuantizeOptions q;
         q.scheme = "Q8_0";
         q.pure = true;
         quantizeModel(*m, q8, q);
-        const auto packed = open(q8);
+        const auto packed = test::openModel(q8);
         QCOMPARE(packed->find("blk.0.attn_q.weight")->dtype, DType::Q8_0);
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         FineTuneConfig c;
         c.batch = 8;
         c.seqLen = 32;
@@ -372,8 +360,8 @@ private slots:
     void checkpointResumesBitForBit() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
-        const auto m = open(path);
-        auto backend = cpu();
+        const auto m = test::openModel(path);
+        auto backend = test::cpuBackend();
         FineTuneConfig c;
         c.batch = 4;
         c.seqLen = 32;
@@ -429,8 +417,8 @@ private slots:
             if (test::runningInCi()) QFAIL(why.c_str());
             QSKIP(why.c_str());
         }
-        const auto m = open(path);
-        auto backend = cpu();
+        const auto m = test::openModel(path);
+        auto backend = test::cpuBackend();
         FineTuneConfig c;
         c.batch = 2;
         c.seqLen = 16;
@@ -451,8 +439,8 @@ private slots:
     void learningRateSchedule() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
-        const auto m = open(path);
-        auto backend = cpu();
+        const auto m = test::openModel(path);
+        auto backend = test::cpuBackend();
         FineTuneConfig c;
         c.steps = 100;
         c.lr = 1e-3;
@@ -473,8 +461,8 @@ private slots:
     void badConfigsAreOneSentence() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
         LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
-        const auto m = open(path);
-        auto backend = cpu();
+        const auto m = test::openModel(path);
+        auto backend = test::cpuBackend();
         FineTuneConfig c;
         c.targets = "no_such_module";
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, FineTuner(m, *backend, corpus(text, 20000), c));

@@ -20,23 +20,6 @@
 
 using namespace llmlab;
 
-namespace {
-
-std::shared_ptr<const ModelFile> open(const std::string& path) {
-    std::string error;
-    std::shared_ptr<const ModelFile> m = ModelFile::open(path, &error);
-    if (!m) qFatal("%s", error.c_str());
-    return m;
-}
-
-std::unique_ptr<Backend> cpu() {
-    std::string error;
-    return createBackend("cpu", &error);
-}
-
-
-} // namespace
-
 class TestInterp : public QObject {
     Q_OBJECT
 
@@ -49,10 +32,10 @@ private slots:
     void directLogitAttributionSums() {
         QFETCH(QString, model);
         LLMLAB_REQUIRE_FIXTURE(model.toStdString(), path);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         const Tokenizer tok = tokenizerFor(*m);
         const std::vector<std::int32_t> ids = tok.encode("Once upon a time, there was a little girl");
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         // The model's two most likely next tokens: a difference worth attributing.
         InferenceSession s(m, *backend, 64);
         const std::vector<float> last = s.prefillLast(ids);
@@ -74,9 +57,9 @@ private slots:
 
     void hooksLeftAloneChangeNothing() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         const std::vector<std::int32_t> ids{1, 403, 407, 261, 378};
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         InferenceSession plain(m, *backend, 16);
         CaptureOptions cap;
         cap.interventions = true;
@@ -108,13 +91,13 @@ private slots:
         QFETCH(QString, target);
         QFETCH(QString, versus);
         LLMLAB_REQUIRE_FIXTURE(model.toStdString(), path);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         const Tokenizer tok = tokenizerFor(*m);
         const std::vector<std::int32_t> cleanIds = tok.encode(clean.toStdString(), {.addSpecial = true});
         const std::vector<std::int32_t> corruptIds = tok.encode(corrupt.toStdString(), {.addSpecial = true});
         QCOMPARE(cleanIds.size(), corruptIds.size());
         const int T = int(cleanIds.size()), W = m->spec().width, L = m->spec().layers;
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         CaptureOptions cap;
         cap.interventions = true;
         cap.residual = true;
@@ -161,9 +144,9 @@ private slots:
     void zeroAblationEqualsZeroedWeights() {
         QFETCH(QString, model);
         LLMLAB_REQUIRE_FIXTURE(model.toStdString(), path);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         const std::vector<std::int32_t> ids{1, 403, 407, 261, 378, 260, 290};
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         const int layer = std::min(2, m->spec().layers - 1), head = std::min(5, m->spec().heads - 1);
         const int hd = m->spec().width / m->spec().heads;
         const AblationResult r = headAblation(m, *backend, ids, 403, 385);
@@ -200,11 +183,11 @@ private slots:
     // prompt's embedding in place of this one's runs that prompt (llama has no learned positions).
     void probabilityAndEmbeddingHooks() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         const std::vector<std::int32_t> ids{1, 403, 407, 261, 378, 260, 290};
         const std::vector<std::int32_t> other{1, 385, 300, 261, 378, 411, 290};
         const int T = int(ids.size()), H = m->spec().heads, layer = 2, head = 5;
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         CaptureOptions cap;
         cap.interventions = true;
         cap.components = true;
@@ -251,11 +234,11 @@ private slots:
     void hookGradientsMatchFiniteDifferences() {
         QFETCH(QString, model);
         LLMLAB_REQUIRE_FIXTURE(model.toStdString(), path);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         const Tokenizer tok = tokenizerFor(*m);
         const std::vector<std::int32_t> ids = tok.encode("Once upon a time, there was a little girl");
         const int T = int(ids.size()), V = m->spec().vocab, L = m->spec().layers;
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         CaptureOptions plainCap;
         InferenceSession plain(m, *backend, 64, plainCap);
         const std::vector<float> plainLogits = plain.prefill(ids);
@@ -351,12 +334,12 @@ private slots:
         QFETCH(double, minResidual);
         QFETCH(double, minHeads);
         LLMLAB_REQUIRE_FIXTURE(model.toStdString(), path);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         const Tokenizer tok = tokenizerFor(*m);
         const auto a = tok.encode(clean.toStdString(), {.addSpecial = true});
         const auto b = tok.encode(corrupt.toStdString(), {.addSpecial = true});
         const std::int32_t t = singleToken(tok, target.toStdString()), v = singleToken(tok, versus.toStdString());
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         const PatchingResult exact = activationPatching(m, *backend, a, b, t, v);
         const PatchingResult fast = attributionPatching(m, *backend, a, b, t, v);
         QCOMPARE(fast.runs, 2);
@@ -385,9 +368,9 @@ private slots:
             if (test::runningInCi()) QFAIL(why.c_str());
             QSKIP(why.c_str());
         }
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         const std::vector<std::int32_t> ids{1, 403, 407, 261, 378, 260, 290};
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         const AblationResult a = headAblation(m, *backend, ids, 403, 385);
         const AblationResult b = headAblation(m, *vulkan, ids, 403, 385);
         QVERIFY(std::fabs(a.baseDiff - b.baseDiff) < 1e-3);
@@ -427,10 +410,10 @@ private slots:
     // edges' vectors read through the unembedding agreeing with direct logit attribution.
     void contributionGraphOfStories() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         const Tokenizer tok = tokenizerFor(*m);
         const std::vector<std::int32_t> ids = tok.encode("Lily gave the ball to Tim. Tim said thank you to", {.addSpecial = true});
-        auto backend = cpu();
+        auto backend = test::cpuBackend();
         const ContributionGraph g = contributionGraph(m, *backend, ids);
         const int T = int(ids.size()), L = m->spec().layers, H = m->spec().heads;
         QCOMPARE(g.tokens, T);
@@ -498,7 +481,7 @@ private slots:
 
     void singleTokensOnly() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
-        const Tokenizer tok = tokenizerFor(*open(path));
+        const Tokenizer tok = tokenizerFor(*test::openModel(path));
         QVERIFY(singleToken(tok, "Lily") >= 0);
         try {
             singleToken(tok, "Lily and Tom");

@@ -32,13 +32,6 @@ namespace {
 
 const char* kTensor = "blk.0.ffn_down.weight";
 
-std::shared_ptr<const ModelFile> open(const std::string& path) {
-    std::string error;
-    std::shared_ptr<const ModelFile> m = ModelFile::open(path, &error);
-    if (!m) qFatal("%s", error.c_str());
-    return m;
-}
-
 std::vector<float> readFloats(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::vector<float> v;
@@ -115,7 +108,7 @@ private slots:
         LLMLAB_REQUIRE_FIXTURE(("gguf/quant/random-256-" + type.toStdString() + ".gguf"), qPath);
         LLMLAB_REQUIRE_FIXTURE(
             ("gguf/quant/random-256-" + type.toStdString() + ".blk.0.ffn_down.f32"), refPath);
-        const auto f32 = open(f32Path), theirs = open(qPath);
+        const auto f32 = test::openModel(f32Path), theirs = test::openModel(qPath);
         const std::vector<float> x = f32->tensor(kTensor).toFloats();
         const std::int64_t cols = f32->find(kTensor)->shape.dim(1);
         const std::vector<std::uint8_t> ours = quantizeMatrix(t, x, cols);
@@ -138,7 +131,7 @@ private slots:
         LLMLAB_REQUIRE_FIXTURE("gguf/quant/random-256-F32.gguf", f32Path);
         LLMLAB_REQUIRE_FIXTURE(
             ("gguf/quant/random-256-" + type.toStdString() + ".blk.0.ffn_down.f32"), refPath);
-        const auto f32 = open(f32Path);
+        const auto f32 = test::openModel(f32Path);
         const std::vector<float> x = f32->tensor(kTensor).toFloats();
         const std::int64_t cols = f32->find(kTensor)->shape.dim(1);
         const std::vector<float> ours = dequantize(t, quantizeMatrix(t, x, cols), x.size());
@@ -239,7 +232,7 @@ private slots:
     void writtenFilesReopen() {
         LLMLAB_REQUIRE_FIXTURE("gguf/quant/random-256-F32.gguf", f32Path);
         QTemporaryDir dir;
-        const auto src = open(f32Path);
+        const auto src = test::openModel(f32Path);
         const std::string out = dir.filePath("q4km.gguf").toStdString();
         QuantizeOptions o;
         o.scheme = "Q4_K_M";
@@ -248,7 +241,7 @@ private slots:
             quantizeModel(*src, out, o, [&](double f, const std::string&) { lastProgress = f; });
         QCOMPARE(lastProgress, 1.0);
         QVERIFY(!std::filesystem::exists(out + ".part"));
-        const auto q = open(out);
+        const auto q = test::openModel(out);
         QCOMPARE(q->tensors().size(), src->tensors().size());
         for (std::size_t i = 0; i < src->tensors().size(); ++i) {
             const TensorInfo &a = src->tensors()[i], &b = q->tensors()[i];
@@ -285,8 +278,8 @@ private slots:
         QuantizeOptions o;
         o.scheme = type.toStdString();
         o.pure = true;
-        quantizeModel(*open(f32Path), pure, o);
-        const auto ours = open(pure), theirs = open(theirPath);
+        quantizeModel(*test::openModel(f32Path), pure, o);
+        const auto ours = test::openModel(pure), theirs = test::openModel(theirPath);
         QCOMPARE(ours->tensors().size(), theirs->tensors().size());
         for (const TensorInfo& t : theirs->tensors()) {
             const TensorInfo* mine = ours->find(t.name);
@@ -303,7 +296,7 @@ private slots:
         const std::string out = dir.filePath("x.gguf").toStdString();
         CancelToken cancel;
         int calls = 0;
-        QVERIFY_THROWS_EXCEPTION(Cancelled, quantizeModel(*open(f32Path), out, {}, [&](double, const std::string&) {
+        QVERIFY_THROWS_EXCEPTION(Cancelled, quantizeModel(*test::openModel(f32Path), out, {}, [&](double, const std::string&) {
             if (++calls == 3) cancel.cancel();
         }, &cancel));
         QVERIFY(!std::filesystem::exists(out));
@@ -329,12 +322,12 @@ private slots:
         o.scheme = "F32";
         // The Hugging Face folder has no tokenizer of its own: a GGUF needs one, named here.
         if (source.startsWith(QStringLiteral("hf/"))) {
-            QVERIFY_THROWS_EXCEPTION(std::runtime_error, quantizeModel(*open(srcPath), out, o));
+            QVERIFY_THROWS_EXCEPTION(std::runtime_error, quantizeModel(*test::openModel(srcPath), out, o));
             QVERIFY(!std::filesystem::exists(out));
             o.tokenizerPath = tokPath;
         }
-        quantizeModel(*open(srcPath), out, o);
-        const auto ours = open(out), theirs = open(ggufPath);
+        quantizeModel(*test::openModel(srcPath), out, o);
+        const auto ours = test::openModel(out), theirs = test::openModel(ggufPath);
         QCOMPARE(ours->spec().layers, theirs->spec().layers);
         QCOMPARE(ours->metadata().getString("general.architecture"), std::string("llama"));
         const Tokenizer a = tokenizerFor(*ours), b = tokenizerFor(*theirs);
@@ -351,7 +344,7 @@ private slots:
     // embedding too), each column's mean square of the inputs, from the session's captures.
     void importanceMatrixFromOurEngine() {
         LLMLAB_REQUIRE_FIXTURE("gguf/stories260K.gguf", path);
-        const auto m = open(path);
+        const auto m = test::openModel(path);
         std::string error;
         auto backend = createBackend("cpu", &error);
         const std::string text = "Once upon a time, there was a little girl named Lily. She loved "
@@ -405,9 +398,9 @@ private slots:
         const std::string q2 = dir.filePath("q2.gguf").toStdString();
         QuantizeOptions o;
         o.scheme = "Q8_0";
-        quantizeModel(*open(path), q8, o);
+        quantizeModel(*test::openModel(path), q8, o);
         o.scheme = "Q2_K";
-        quantizeModel(*open(path), q2, o);
+        quantizeModel(*test::openModel(path), q2, o);
         const std::string text = "Once upon a time, there was a little girl named Lily. She loved "
                                  "to play outside in the park.";
         QuantCompareOptions co;
@@ -439,7 +432,7 @@ private slots:
         QVERIFY(std::fabs(sum - 1.0) < 1e-4);
 
         // Perplexity by hand, in float64, from one prefill of the whole text.
-        const std::vector<float> logits = logitsOf(open(path), r.tokens);
+        const std::vector<float> logits = logitsOf(test::openModel(path), r.tokens);
         const std::int64_t V = 512;
         double nll = 0;
         for (std::size_t t = 0; t + 1 < r.tokens.size(); ++t) {
@@ -476,7 +469,7 @@ private slots:
         std::vector<float> want0(512);
         for (int i = 0; i < 512; ++i) want0[std::size_t(i)] = float(oracle[i].toDouble());
         const std::vector<std::int32_t> bosOnly{1};
-        const std::vector<float> first = logitsOf(open(path), bosOnly);
+        const std::vector<float> first = logitsOf(test::openModel(path), bosOnly);
         const double ours0 = rowLoss(std::span<const float>(first.data(), 512), 403).loss;
         const double theirs0 = rowLoss(std::span<const float>(want0.data(), 512), 403).loss;
         qInfo("NLL of the first token: %.6f (float64 oracle %.6f)", ours0, theirs0);

@@ -167,17 +167,23 @@ int benchMakeModel(const Args& args) {
     return 0;
 }
 
-// `bench ablate MODEL`: every head zero-ablated in turn through the hooks (one compiled pass,
-// inputs changed between runs), beside what recompiling per intervention costs: a fresh
-// session compiled and run for each of the first --recompile heads, extrapolated.
-int benchAblate(const Args& args) {
-    if (args.size() < 2) throw std::invalid_argument("say which model: bench ablate MODEL");
+// The model a `bench WHAT MODEL [--mlock]` names, opened (and pinned in RAM with --mlock).
+std::shared_ptr<const ModelFile> benchModelFile(const Args& args, const std::string& what) {
+    if (args.size() < 2) throw std::invalid_argument("say which model: bench " + what + " MODEL");
     std::string error;
     std::shared_ptr<const ModelFile> model = ModelFile::open(args[1], &error);
     if (!model) throw std::runtime_error(error);
     if (flag(args, "mlock") && !model->lockInMemory())
-        std::fprintf(stderr, "llmlab-cli: could not lock %s in memory (RLIMIT_MEMLOCK)\n",
-                     args[1].c_str());
+        std::fprintf(stderr, "llmlab-cli: could not lock %s in memory (RLIMIT_MEMLOCK)\n", args[1].c_str());
+    return model;
+}
+
+// `bench ablate MODEL`: every head zero-ablated in turn through the hooks (one compiled pass,
+// inputs changed between runs), beside what recompiling per intervention costs: a fresh
+// session compiled and run for each of the first --recompile heads, extrapolated.
+int benchAblate(const Args& args) {
+    std::shared_ptr<const ModelFile> model = benchModelFile(args, "ablate");
+    std::string error;
     const int n = std::stoi(option(args, "tokens", "16"));
     const int recompile = std::stoi(option(args, "recompile", "8"));
     auto backend = createBackend(option(args, "backend", "cpu"), &error);
@@ -224,13 +230,8 @@ int benchAblate(const Args& args) {
 // activation patching, whose L x (T + heads) runs are timed on the first --runs and
 // extrapolated, or all made with --exact (then their correlation is printed too).
 int benchPatch(const Args& args) {
-    if (args.size() < 2) throw std::invalid_argument("say which model: bench patch MODEL");
+    std::shared_ptr<const ModelFile> model = benchModelFile(args, "patch");
     std::string error;
-    std::shared_ptr<const ModelFile> model = ModelFile::open(args[1], &error);
-    if (!model) throw std::runtime_error(error);
-    if (flag(args, "mlock") && !model->lockInMemory())
-        std::fprintf(stderr, "llmlab-cli: could not lock %s in memory (RLIMIT_MEMLOCK)\n",
-                     args[1].c_str());
     const int n = std::stoi(option(args, "tokens", "16"));
     const int sample = std::max(1, std::stoi(option(args, "runs", "16")));
     auto backend = createBackend(option(args, "backend", "cpu"), &error);

@@ -45,6 +45,16 @@ void checkIds(const ModelFile& m, const std::vector<std::int32_t>& ids, std::int
                                         m.path() + "'s vocabulary");
 }
 
+// A clean and a corrupted prompt patching can pair: valid ids, the same length.
+void checkPair(const ModelFile& m, const std::vector<std::int32_t>& clean,
+               const std::vector<std::int32_t>& corrupt, std::int32_t target, std::int32_t versus) {
+    checkIds(m, clean, target, versus);
+    if (clean.size() != corrupt.size())
+        throw std::invalid_argument("the clean prompt has " + std::to_string(clean.size()) +
+                                    " tokens and the corrupted one " + std::to_string(corrupt.size()) +
+                                    ": patching needs the same length");
+}
+
 double seconds(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -144,11 +154,7 @@ PatchingResult activationPatching(std::shared_ptr<const ModelFile> model, Backen
                                   const std::vector<std::int32_t>& corrupt, std::int32_t target,
                                   std::int32_t versus, const ProgressFn& progress,
                                   const CancelToken* cancel) {
-    checkIds(*model, clean, target, versus);
-    if (clean.size() != corrupt.size())
-        throw std::invalid_argument("the clean prompt has " + std::to_string(clean.size()) +
-                                    " tokens and the corrupted one " + std::to_string(corrupt.size()) +
-                                    ": patching needs the same length");
+    checkPair(*model, clean, corrupt, target, versus);
     const auto t0 = std::chrono::steady_clock::now();
     const ModelSpec& s = model->spec();
     const int T = int(clean.size()), W = s.width, V = s.vocab, L = s.layers;
@@ -210,11 +216,7 @@ PatchingResult attributionPatching(std::shared_ptr<const ModelFile> model, Backe
                                    const std::vector<std::int32_t>& clean,
                                    const std::vector<std::int32_t>& corrupt, std::int32_t target,
                                    std::int32_t versus) {
-    checkIds(*model, clean, target, versus);
-    if (clean.size() != corrupt.size())
-        throw std::invalid_argument("the clean prompt has " + std::to_string(clean.size()) +
-                                    " tokens and the corrupted one " + std::to_string(corrupt.size()) +
-                                    ": patching needs the same length");
+    checkPair(*model, clean, corrupt, target, versus);
     const auto t0 = std::chrono::steady_clock::now();
     const ModelSpec& s = model->spec();
     const int T = int(clean.size()), W = s.width, V = s.vocab, L = s.layers;
