@@ -57,16 +57,8 @@ int finetune(const Args& args) {
     // temporary files) and trained on packed; LoRA stays F32.
     const std::string quant = opt("quant", "");
     if (!quant.empty()) {
-        QuantizeOptions q;
-        q.scheme = quantScheme(quant).name;
-        q.pure = true;
-        const std::filesystem::path dir = out.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(out);
-        std::filesystem::create_directories(dir);
-        const std::string packed = (dir / ("base-" + q.scheme + ".gguf")).string();
-        if (resumeDir.empty() || !std::filesystem::exists(packed)) quantizeModel(*model, packed, q);
-        model = ModelFile::open(packed, &error);
-        if (!model) throw std::runtime_error(error);
-        std::printf("the base quantized to %s: %s\n", q.scheme.c_str(), packed.c_str());
+        model = quantizedBase(*model, quant, out, !resumeDir.empty());
+        std::printf("the base quantized to %s: %s\n", quant.c_str(), model->path().c_str());
     }
     auto backend = createBackend(option(args, "backend", "cpu"), &error);
     if (!backend) throw std::runtime_error(error);
@@ -113,10 +105,9 @@ int finetune(const Args& args) {
         std::printf("resuming %s at step %lld\n", resumeDir.c_str(), static_cast<long long>(t.step()));
     }
 
-    std::ofstream metrics;
+    std::unique_ptr<FineTuneMetrics> metrics;
     if (!out.empty()) {
         std::filesystem::create_directories(out);
-        const std::string metricsPath = out + "/metrics.csv";
         if (resumeDir.empty()) {
             nlohmann::json j{{"model", modelPath}, {"data", data}, {"method", methodName}, {"rank", c.rank},
                              {"alpha", c.alpha}, {"targets", c.targets}, {"top", c.topLayers}, {"steps", c.steps},
@@ -125,18 +116,8 @@ int finetune(const Args& args) {
                              {"warmup", c.warmup}, {"trainable", t.trainableCount()},
                              {"reference", referencePath}};
             std::ofstream(out + "/config.json") << j.dump(1) << "\n";
-            metrics.open(metricsPath);
-            metrics << "step,train_loss,held_out_loss,reference_loss,tokens_per_s,learning_rate,gradient_norm\n";
-        } else {
-            // One row a step: rows after the checkpoint were measured by the run that died.
-            std::ifstream in(metricsPath);
-            std::string line, kept;
-            for (bool header = true; std::getline(in, line); header = false)
-                if (header || (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= t.step())) kept += line + "\n";
-            std::ofstream(metricsPath) << kept;
-            metrics.open(metricsPath, std::ios::app);
         }
-        if (!metrics) throw std::runtime_error(metricsPath + ": cannot be written");
+        metrics = std::make_unique<FineTuneMetrics>(out + "/metrics.csv", resumeDir.empty() ? -1 : t.step());
     }
     std::printf("fine-tuning %s (%s, %lld values trained) on %s: %lld steps of %d x %d tokens\n",
                 model->path().c_str(), methodName.c_str(), static_cast<long long>(t.trainableCount()),
@@ -149,10 +130,10 @@ int finetune(const Args& args) {
                     reference.empty() ? "" : ("  reference " + std::to_string(ref)).c_str(),
                     step > 0 ? t.learningRate(step) : 0.0, step > 0 ? t.lastGradientNorm() : 0.0, rate);
         std::fflush(stdout);
-        if (metrics.is_open())
-            metrics << step << ',' << train << ',' << held << ',' << (reference.empty() ? std::string() : std::to_string(ref))
-                    << ',' << rate << ',' << (step > 0 ? t.learningRate(step) : 0.0) << ','
-                    << (step > 0 ? t.lastGradientNorm() : 0.0) << '\n' << std::flush;
+        if (metrics)
+            metrics->add({step, train, held, ref, step > 0 ? rate : std::nan(""),
+                          step > 0 ? t.learningRate(step) : std::nan(""),
+                          step > 0 ? t.lastGradientNorm() : std::nan("")});
         // After the row: a run killed now resumes from here and rewrites nothing it measured.
         if (!checkpoint.empty()) t.saveCheckpoint(checkpoint);
     };
@@ -200,15 +181,7 @@ int benchFinetune(const Args& args) {
     if (!model) throw std::runtime_error(error);
     const std::string data = option(args, "data");
     if (data.empty()) throw std::invalid_argument("say what to train on: --data FILE (a text)");
-    if (const std::string quant = option(args, "quant"); !quant.empty()) {
-        QuantizeOptions q;
-        q.scheme = quantScheme(quant).name;
-        q.pure = true;
-        const std::string packed = (std::filesystem::temp_directory_path() / ("llmlab-bench-base-" + q.scheme + ".gguf")).string();
-        quantizeModel(*model, packed, q);
-        model = ModelFile::open(packed, &error);
-        if (!model) throw std::runtime_error(error);
-    }
+    if (const std::string quant = option(args, "quant"); !quant.empty()) model = quantizedBase(*model, quant, "", false);
     auto backend = createBackend(option(args, "backend", "cpu"), &error);
     if (!backend) throw std::runtime_error(error);
     FineTuneConfig c;

@@ -4,12 +4,15 @@
 #include "formats/SafetensorsReader.h"
 #include "formats/SafetensorsWriter.h"
 #include "model/ForwardGraph.h"
+#include "quant/ModelQuantizer.h"
 #include "model/Generator.h"
 #include "train/Autodiff.h"
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <stdexcept>
 
@@ -52,6 +55,8 @@ struct FineTuner::Impl {
     NodeId gradLabels = -1, gradLoss = -1;
     std::map<std::string, NodeId> gradNodes;
     std::vector<std::int32_t> tokens, labelValues;
+    std::string referenceText;                  // the last reference text evaluated on
+    std::vector<std::int32_t> referenceTokens;  // and its tokens
 
     void setPositions(Plan& p, int B, int T) {
         std::vector<std::int32_t> pos(std::size_t(B) * std::size_t(T));
@@ -221,7 +226,7 @@ double FineTuner::learningRate(std::int64_t t) const {
     return c.lr * (c.minLrFraction + (1.0 - c.minLrFraction) * cosine);
 }
 
-double FineTuner::evaluate(int batches, const std::string* otherText) {
+void FineTuner::compileEvaluation() {
     Impl& I = *m_impl;
     const int B = m_config.batch, T = m_config.seqLen;
     if (!I.eval) {
@@ -233,14 +238,20 @@ double FineTuner::evaluate(int batches, const std::string* otherText) {
         I.eval->exe = I.backend->compile(g);
         I.setPositions(*I.eval, B, T);
     }
-    std::vector<std::int32_t> other;
-    if (otherText) {
-        other = tokenizerFor(*m_model).encode(*otherText, {.addSpecial = false});
-        if (other.size() < std::size_t(T) + 2)
+    I.copyParams(*I.eval);
+}
+
+double FineTuner::evaluate(int batches, const std::string* otherText) {
+    Impl& I = *m_impl;
+    const int T = m_config.seqLen, B = m_config.batch;
+    compileEvaluation();
+    if (otherText && *otherText != I.referenceText) { // encoded once, not at every evaluation
+        I.referenceTokens = tokenizerFor(*m_model).encode(*otherText, {.addSpecial = false});
+        I.referenceText = *otherText;
+        if (I.referenceTokens.size() < std::size_t(T) + 2)
             throw std::runtime_error("the reference text gives too few tokens for sequences of " + std::to_string(T));
     }
-    const std::vector<std::int32_t>& from = otherText ? other : I.held;
-    I.copyParams(*I.eval);
+    const std::vector<std::int32_t>& from = otherText ? I.referenceTokens : I.held;
     double sum = 0;
     std::size_t n = 0;
     for (int b = 0; b < std::max(1, batches); ++b) {
@@ -307,7 +318,7 @@ double FineTuner::lossAndGradient(int index, std::map<std::string, std::vector<f
 std::vector<float> FineTuner::logits(const std::vector<std::int32_t>& tokens) {
     Impl& I = *m_impl;
     const int B = m_config.batch, T = m_config.seqLen;
-    evaluate(1); // compiles the evaluation pass and takes the current values
+    compileEvaluation(); // and takes the current values
     I.tokens.assign(std::size_t(B) * std::size_t(T), 0);
     std::copy_n(tokens.begin(), std::min(tokens.size(), std::size_t(T)), I.tokens.begin());
     I.eval->exe->setInput(I.eval->ids, std::span<const std::int32_t>(I.tokens));
@@ -350,12 +361,7 @@ void FineTuner::saveCheckpoint(const std::string& path) const {
 
 void FineTuner::loadCheckpoint(const std::string& path) {
     Impl& I = *m_impl;
-    RawModel raw;
-    try {
-        raw = readSafetensorsFile(path);
-    } catch (const std::exception& e) {
-        throw std::runtime_error(e.what());
-    }
+    const RawModel raw = readSafetensorsFile(path); // FormatError (a runtime_error) names the file
     std::map<std::string, const TensorInfo*> byName;
     for (const TensorInfo& t : raw.tensors) byName[t.sourceName.empty() ? t.name : t.sourceName] = &t;
     auto put = [&](const std::string& name, NodeId node) {
@@ -385,19 +391,57 @@ std::map<std::string, std::vector<float>> FineTuner::mergedWeights() const {
     const Impl& I = *m_impl;
     const float scale = m_config.alpha / float(std::max(1, m_config.rank));
     for (const auto& [name, ab] : I.step->lora) {
-        std::vector<float> w = I.weights.at(name).toFloats();
-        const std::vector<float> a = I.step->exe->read(ab.first), b = I.step->exe->read(ab.second);
-        const std::int64_t outDim = I.weights.at(name).shape().dim(0), in = I.weights.at(name).shape().dim(1);
-        const std::int64_t r = m_config.rank;
-        for (std::int64_t o = 0; o < outDim; ++o)
-            for (std::int64_t k = 0; k < r; ++k) {
-                const float bk = scale * b[std::size_t(o * r + k)];
-                if (bk == 0.0f) continue;
-                for (std::int64_t i = 0; i < in; ++i) w[std::size_t(o * in + i)] += bk * a[std::size_t(k * in + i)];
-            }
+        const Tensor& base = I.weights.at(name); // GPT-2's q/k/v already split, as trained
+        std::vector<float> w = base.toFloats();
+        addLoraUpdate(w, base.shape().dim(0), base.shape().dim(1), I.step->exe->read(ab.first),
+                      I.step->exe->read(ab.second), m_config.rank, scale);
         out[name] = std::move(w);
     }
     return out;
+}
+
+std::shared_ptr<const ModelFile> quantizedBase(const ModelFile& model, const std::string& type,
+                                               const std::string& dir, bool reuse, const CancelToken* cancel) {
+    QuantizeOptions q;
+    q.scheme = quantScheme(type).name;
+    q.pure = true;
+    const std::filesystem::path folder = dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(dir);
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    if (ec) throw std::runtime_error(folder.string() + ": cannot be created (" + ec.message() + ")");
+    const std::string packed = (folder / ("base-" + q.scheme + ".gguf")).string();
+    if (!reuse || !std::filesystem::exists(packed)) quantizeModel(model, packed, q, {}, cancel);
+    std::string error;
+    std::shared_ptr<const ModelFile> out = ModelFile::open(packed, &error);
+    if (!out) throw std::runtime_error(error);
+    return out;
+}
+
+FineTuneMetrics::FineTuneMetrics(std::string path, std::int64_t resumeAt) : m_path(std::move(path)) {
+    std::string kept = "step,train_loss,held_out_loss,reference_loss,tokens_per_s,learning_rate,gradient_norm\n";
+    if (resumeAt >= 0) {
+        // One row a step: rows after the checkpoint were measured by the run that died.
+        std::ifstream in(m_path);
+        std::string line;
+        for (bool header = true; std::getline(in, line); header = false)
+            if (!header && !line.empty() && std::stoll(line.substr(0, line.find(','))) <= resumeAt) kept += line + "\n";
+    }
+    std::ofstream out(m_path, std::ios::trunc);
+    out << kept;
+    if (!out) throw std::runtime_error(m_path + ": cannot be written");
+}
+
+void FineTuneMetrics::add(const FineTuneRow& r) {
+    auto cell = [](double v) {
+        if (!std::isfinite(v)) return std::string();
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.7g", v); // a learning rate of 1e-6 keeps its digits
+        return std::string(buf);
+    };
+    std::ofstream out(m_path, std::ios::app);
+    out << r.step << ',' << cell(r.train) << ',' << cell(r.heldOut) << ',' << cell(r.reference) << ','
+        << cell(r.tokensPerSecond) << ',' << cell(r.learningRate) << ',' << cell(r.gradientNorm) << '\n';
+    if (!out) throw std::runtime_error(m_path + ": cannot be written");
 }
 
 } // namespace llmlab

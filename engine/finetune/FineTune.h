@@ -5,6 +5,7 @@
 #pragma once
 
 #include "Backend.h"
+#include "Progress.h"
 #include "finetune/PeftAdapter.h"
 #include "formats/ModelFile.h"
 
@@ -91,12 +92,39 @@ public:
     void loadCheckpoint(const std::string& path);
 
 private:
+    /// The forward-and-loss pass, compiled at first use, given the current trained values.
+    void compileEvaluation();
+
     struct Impl;
     std::shared_ptr<const ModelFile> m_model;
     FineTuneConfig m_config;
     std::unique_ptr<Impl> m_impl;
     std::int64_t m_step = 0;
     double m_gradNorm = 0;
+};
+
+/// QLoRA's base: `model` quantized (every matrix `type`) into DIR/base-TYPE.gguf (DIR empty: the
+/// system's temporary folder), reused when `reuse` and already there, and opened.
+std::shared_ptr<const ModelFile> quantizedBase(const ModelFile& model, const std::string& type,
+                                               const std::string& dir, bool reuse,
+                                               const CancelToken* cancel = nullptr);
+
+/// One evaluation of a run: a row of its metrics.csv (NaN: not measured, an empty cell).
+struct FineTuneRow {
+    std::int64_t step = 0;
+    double train = 0, heldOut = 0, reference = 0, tokensPerSecond = 0, learningRate = 0, gradientNorm = 0;
+};
+
+/// A run folder's metrics.csv, the same for the CLI and the GUI: a header, then a row an
+/// evaluation, appended and flushed as it comes. `resumeAt` >= 0 keeps the rows of an existing
+/// file up to that step (a resumed run), else the file starts afresh. Throws std::runtime_error.
+class FineTuneMetrics {
+public:
+    explicit FineTuneMetrics(std::string path, std::int64_t resumeAt = -1);
+    void add(const FineTuneRow& row);
+
+private:
+    std::string m_path;
 };
 
 } // namespace llmlab

@@ -167,19 +167,23 @@ LoraAdapter readPeftAdapter(const std::string& folder, const ModelFile& base) {
     return a;
 }
 
+void addLoraUpdate(std::vector<float>& w, std::int64_t rows, std::int64_t in, const std::vector<float>& a,
+                   const std::vector<float>& b, int rank, float scale) {
+    for (std::int64_t o = 0; o < rows; ++o)
+        for (std::int64_t k = 0; k < rank; ++k) {
+            const float bk = scale * b[std::size_t(o * rank + k)];
+            if (bk == 0.0f) continue;
+            for (std::int64_t i = 0; i < in; ++i) w[std::size_t(o * in + i)] += bk * a[std::size_t(k * in + i)];
+        }
+}
+
 std::map<std::string, std::vector<float>> mergeAdapter(const ModelFile& base, const LoraAdapter& adapter) {
     std::map<std::string, std::vector<float>> out;
     const float scale = adapter.alpha / float(std::max(1, adapter.rank));
     for (const auto& [name, ab] : adapter.tensors) {
         Shape shape;
         std::vector<float> w = base.outInFloats(name, &shape);
-        const std::int64_t rows = shape.dim(0), in = shape.dim(1), r = adapter.rank;
-        for (std::int64_t o = 0; o < rows; ++o)
-            for (std::int64_t k = 0; k < r; ++k) {
-                const float b = scale * ab.second[std::size_t(o * r + k)];
-                if (b == 0.0f) continue;
-                for (std::int64_t i = 0; i < in; ++i) w[std::size_t(o * in + i)] += b * ab.first[std::size_t(k * in + i)];
-            }
+        addLoraUpdate(w, shape.dim(0), shape.dim(1), ab.first, ab.second, adapter.rank, scale);
         out[name] = std::move(w);
     }
     return out;

@@ -8,6 +8,7 @@
 
 #include "formats/ModelFile.h"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -31,6 +32,10 @@ void writePeftAdapter(const std::string& folder, const ModelFile& base, const Lo
 /// Reads a PEFT LoRA folder for `base`: every tensor mapped to a matrix of the model, shapes
 /// checked. Throws std::runtime_error naming the file and the problem.
 LoraAdapter readPeftAdapter(const std::string& folder, const ModelFile& base);
+
+/// w [rows, in] += scale * B A, with A [rank, in] and B [rows, rank]: one adapter merged.
+void addLoraUpdate(std::vector<float>& w, std::int64_t rows, std::int64_t in, const std::vector<float>& a,
+                   const std::vector<float>& b, int rank, float scale);
 
 /// W + (alpha / rank) B A for every adapted matrix of `base`, [out, in] as
 /// InferenceSession::setWeight and QuantizeOptions::replacements take them.

@@ -19,10 +19,9 @@ namespace llmlab::gui {
 namespace {
 
 // Greedy continuation of `prompt` by the model with `weights` put in place of its own.
-std::string sample(std::shared_ptr<const ModelFile> model, Backend& backend,
+std::string sample(std::shared_ptr<const ModelFile> model, Backend& backend, const Tokenizer& tok,
                    const std::map<std::string, std::vector<float>>& weights, const std::string& prompt,
                    int tokens) {
-    const Tokenizer tok = tokenizerFor(*model);
     std::vector<std::int32_t> ids = tok.encode(prompt, {.addSpecial = true});
     InferenceSession s(model, backend, int(ids.size()) + tokens + 1);
     if (!weights.empty()) {
@@ -61,16 +60,7 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
         }
         if (!request.quant.empty()) {
             ctx.progress(0.0, "quantizing the base to " + request.quant);
-            QuantizeOptions q;
-            q.scheme = quantScheme(request.quant).name;
-            q.pure = true;
-            const std::filesystem::path dir = request.outDir.empty() ? std::filesystem::temp_directory_path()
-                                                                     : std::filesystem::path(request.outDir);
-            const std::string packed = (dir / ("base-" + q.scheme + ".gguf")).string();
-            quantizeModel(*model, packed, q, {}, &ctx.cancel);
-            std::string error;
-            model = ModelFile::open(packed, &error);
-            if (!model) throw std::runtime_error(error);
+            model = quantizedBase(*model, request.quant, request.outDir, false, &ctx.cancel);
         }
         const std::string text = readTextFile(request.dataPath);
         const std::string reference = request.referencePath.empty() ? std::string() : readTextFile(request.referencePath);
@@ -78,7 +68,8 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
         FineTuner t(model, *backend, text, request.config);
         const FineTuneConfig& c = request.config;
         const char* method = c.method == FineTuneMethod::Lora ? "LoRA" : c.method == FineTuneMethod::Full ? "full" : "top layers";
-        const std::string base = sample(model, *backend, {}, request.samplePrompt, request.sampleTokens);
+        const Tokenizer tok = tokenizerFor(*model); // once: every sample uses it
+        const std::string base = sample(model, *backend, tok, {}, request.samplePrompt, request.sampleTokens);
         {
             std::lock_guard lock(live->mutex);
             live->trainable = t.trainableCount();
@@ -86,7 +77,7 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
             live->samples.push_back({0, base});
             ++live->version;
         }
-        std::ofstream metrics;
+        std::unique_ptr<FineTuneMetrics> metrics;
         if (!request.outDir.empty()) {
             const char* methodName = c.method == FineTuneMethod::Lora ? "lora" : c.method == FineTuneMethod::Full ? "full" : "top";
             nlohmann::json j{{"model", request.model->path()}, {"data", request.dataPath}, {"method", methodName},
@@ -96,15 +87,14 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
                              {"schedule", c.cosine ? "cosine" : "constant"}, {"warmup", c.warmup},
                              {"trainable", t.trainableCount()}, {"reference", request.referencePath}};
             std::ofstream(request.outDir + "/config.json") << j.dump(1) << "\n";
-            metrics.open(request.outDir + "/metrics.csv");
-            metrics << "step,train_loss,held_out_loss,reference_loss,tokens_per_s,learning_rate,gradient_norm\n";
+            metrics = std::make_unique<FineTuneMetrics>(request.outDir + "/metrics.csv");
         }
         FineTuneSummary summary;
         auto record = [&](std::int64_t step, double train, double rate) {
             const double held = t.evaluate(4);
             const double ref = reference.empty() ? std::nan("") : t.evaluate(4, &reference);
             const std::string s = step == 0 ? std::string()
-                                            : sample(model, *backend,
+                                            : sample(model, *backend, tok,
                                                      c.method == FineTuneMethod::Lora ? t.mergedWeights() : t.trainable(),
                                                      request.samplePrompt, request.sampleTokens);
             if (step == 0) summary.firstHeldOut = held;
@@ -119,11 +109,10 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
             live->learningRate.push_back(step == 0 ? std::nan("") : t.learningRate(step));
             if (step > 0) live->samples.push_back({step, s});
             ++live->version;
-            if (metrics.is_open())
-                metrics << step << ',' << (std::isfinite(train) ? std::to_string(train) : std::string()) << ',' << held
-                        << ',' << (std::isfinite(ref) ? std::to_string(ref) : std::string()) << ',' << rate << ','
-                        << (step > 0 ? t.learningRate(step) : 0.0) << ',' << (step > 0 ? t.lastGradientNorm() : 0.0)
-                        << '\n' << std::flush;
+            if (metrics)
+                metrics->add({step, train, held, ref, step > 0 ? rate : std::nan(""),
+                              step > 0 ? t.learningRate(step) : std::nan(""),
+                              step > 0 ? t.lastGradientNorm() : std::nan("")});
             // The run is safe on disk at every evaluation (llmlab-cli finetune --resume goes on).
             if (!request.outDir.empty()) t.saveCheckpoint(request.outDir + "/checkpoint.safetensors");
         };

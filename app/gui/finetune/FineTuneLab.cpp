@@ -120,11 +120,14 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
         if (!label.isEmpty()) runRow->addWidget(new QLabel(label, this));
         runRow->addWidget(w);
     }
-    runRow->addWidget(new QLabel(tr("prompt"), this));
-    runRow->addWidget(m_prompt, 1);
-    runRow->addWidget(m_start);
-    runRow->addWidget(m_stop);
+    runRow->addStretch(1);
     form->addRow(tr("Run"), runRow);
+    // The prompt on a row of its own: at 1280 px beside the run's settings it was cut.
+    auto* sampleRow = new QHBoxLayout;
+    sampleRow->addWidget(m_prompt, 1);
+    sampleRow->addWidget(m_start);
+    sampleRow->addWidget(m_stop);
+    form->addRow(tr("Sample prompt"), sampleRow);
 
     m_loss = new views::FineTuneLossChart(this);
     m_speed = new views::FineTuneSpeedChart(this);
