@@ -446,6 +446,21 @@ NodeId Graph::gradEma(NodeId grad, NodeId ema, float alpha, float lambda) {
     return id;
 }
 
+NodeId Graph::recompute(NodeId id, std::vector<NodeId> inputs) {
+    Node n = checked(id, "recompute"); // a copy: push may move the vector
+    if (n.op == OpKind::Input || n.op == OpKind::Constant || n.op == OpKind::Parameter ||
+        n.op == OpKind::State || n.outputAliasesInput0 || !n.alsoWrites.empty())
+        fail("recompute: " + std::string(opName(n.op)) + " '" + n.name + "' cannot be computed twice");
+    if (inputs.size() != n.inputs.size()) fail("recompute: '" + n.name + "' takes " + std::to_string(n.inputs.size()) + " inputs");
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (checked(inputs[i], "recompute").shape != m_nodes[std::size_t(n.inputs[i])].shape)
+            fail("recompute: input " + std::to_string(i) + " of '" + n.name + "' has another shape");
+    n.inputs = std::move(inputs);
+    n.captured = false;
+    n.name += ".recomputed";
+    return push(std::move(n));
+}
+
 NodeId Graph::writeRows(NodeId dst, NodeId src, NodeId rows) {
     const Node& D = checked(dst, "write_rows");
     const Node& S = checked(src, "write_rows");

@@ -88,7 +88,8 @@ struct OpParams {
 };
 
 /// AdamW's per-run scalars, set by the host before each step (a graph is recorded once, so
-/// values that change every step come from a small input): {lr, 1/(1-b1^t), 1/(1-b2^t), unused}.
+/// values that change every step come from a small input): {lr, 1/(1-b1^t), 1/(1-b2^t), skip};
+/// skip != 0 leaves param, m and v as they are (a micro-batch of gradient accumulation).
 constexpr std::int64_t kAdamWScalars = 4;
 
 struct Node {
@@ -160,6 +161,11 @@ public:
     /// Writes src's rows into the state node `dst` at `rows` (a KV cache); later readers of the
     /// cache must take the returned node, which is `dst` after the write.
     NodeId writeRows(NodeId dst, NodeId src, NodeId rows);
+
+    /// A second computation of op node `id` reading `inputs` (of the same shapes) instead of
+    /// its own: gradient checkpointing recomputes a block's activations this way in the
+    /// backward pass. Not for inputs, constants, parameters, states or in-place ops.
+    NodeId recompute(NodeId id, std::vector<NodeId> inputs);
 
     /// Marks a node as readable after a run (outputs must be captured too).
     void capture(NodeId id);

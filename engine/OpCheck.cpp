@@ -253,9 +253,12 @@ NodeId buildTrainingOp(OpGraph& g, const OpCase& c, std::mt19937_64& rng) {
         p.weightDecay = var.find("decay") != std::string::npos ? 0.1f : 0.0f;
         p.clipNorm = clip ? 1.0f : 0.0f;
         const NodeId out = G.adamw(param, grad, m, v, scalars, normSq, p);
-        auto stepScalars = [&](float lr, int t) {
+        // "skip": the second run is a micro-batch of gradient accumulation, which must leave
+        // param, m and v as the first run wrote them.
+        const float skipSecond = var.find("skip") != std::string::npos ? 1.0f : 0.0f;
+        auto stepScalars = [&](float lr, int t, float skip = 0.0f) {
             return std::vector<float>{lr, float(1.0 / (1.0 - std::pow(double(p.beta1), t))),
-                                      float(1.0 / (1.0 - std::pow(double(p.beta2), t))), 0.0f};
+                                      float(1.0 / (1.0 - std::pow(double(p.beta2), t))), skip};
         };
         g.floatInputs.emplace_back(scalars, stepScalars(1e-2f, 1));
         if (var.find("resume") != std::string::npos) { // as when loading a checkpoint
@@ -264,7 +267,7 @@ NodeId buildTrainingOp(OpGraph& g, const OpCase& c, std::mt19937_64& rng) {
             g.floatInputs.emplace_back(v, randomValues(rng, shape.numel(), 0.0f, 0.01f));
         }
         FloatValues second = {{grad, randomValues(rng, shape.numel())},
-                              {scalars, stepScalars(5e-3f, 2)}};
+                              {scalars, stepScalars(5e-3f, 2, skipSecond)}};
         if (clip) { // clipped by 1/3 in the first step, not in the second
             g.floatInputs.emplace_back(normSq, std::vector<float>{9.0f});
             second.emplace_back(normSq, std::vector<float>{0.25f});
@@ -546,6 +549,7 @@ std::vector<OpCase> standardOpCases() {
         {"adamw", {7, 13}, "clip"},
         {"adamw", {257, 129}, "decay resume"},
         {"adamw", {33, 5}, "clip decay resume"},
+        {"adamw", {65, 3}, "decay skip"},
         {"grad_ema", {1}, ""},
         {"grad_ema", {7, 13}, ""},
         {"grad_ema", {257, 129}, ""},

@@ -1,6 +1,7 @@
 // AdamW step, in place (decoupled weight decay, Loshchilov & Hutter): with g = grad * clip,
 // m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; param -= lr (m c1 / (sqrt(v c2) + eps) + wd param).
-// scalars [4] = {lr, c1, c2, unused} change every step, so they come from a buffer;
+// scalars [4] = {lr, c1, c2, skip} change every step, so they come from a buffer (skip != 0:
+// param, m and v stay as they are, a micro-batch of gradient accumulation);
 // clip = min(1, clip_norm / sqrt(normSq)) when has_norm, else 1.
 #version 450
 
@@ -25,6 +26,7 @@ layout(push_constant) uniform Push {
 } p;
 
 void main() {
+    if (scalars[3] != 0.0) return;
     const float lr = scalars[0], c1 = scalars[1], c2 = scalars[2];
     float clip = 1.0;
     if (p.has_norm != 0) {

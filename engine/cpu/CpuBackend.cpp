@@ -454,6 +454,7 @@ private:
             return;
         case OpKind::AdamW: {
             const float* s = in(n, 4);
+            if (s[3] != 0) return; // a micro-batch of gradient accumulation: no step yet
             cpu::AdamWParams a;
             a.lr = s[0];
             a.beta1 = p.beta1;
