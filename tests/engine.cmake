@@ -93,6 +93,7 @@ llmlab_add_test(tst_interp SOURCES tst_interp.cpp)
 # Fine-tuning an opened model: the batched training pass, LoRA (B = 0 changes nothing, merged
 # adapters), gradients against central differences, a short run that learns and forgets.
 llmlab_add_test(tst_finetune SOURCES tst_finetune.cpp)
+llmlab_add_test(tst_finetune_options SOURCES tst_finetune_options.cpp)
 # llmlab-cli finetune from the command line: metrics, the merged file, bad input.
 add_test(NAME finetune_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/finetune_cli.sh
                                    $<TARGET_FILE:llmlab-cli> ${CMAKE_BINARY_DIR}/test-finetune)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # llmlab-cli finetune as a user runs it: LoRA on stories260K with tinyshakespeare, the metrics
 # file, the held-out loss falling, the merged GGUF scoring what the adapter scored; a pattern
-# naming no matrix and a missing text are one sentence each.
+# naming no matrix and a missing text are one sentence each; accumulation, checkpointing and a
+# classification head from the command line.
 set -euo pipefail
 cli="$1"
 out="$2"
@@ -67,6 +68,38 @@ assert steps == sorted(set(steps)), steps          # one row a step, in order
 assert steps[0] == 0 and steps[-1] == 40, steps
 assert all(b - a == 5 for a, b in zip(steps, steps[1:])), steps
 PY
+# Accumulation and checkpointing from the command line: said in the first line, kept in the
+# run's config.json.
+"$cli" finetune "$model" --data "$text" --steps 4 --batch 2 --accumulate 2 --checkpointing --seq 32 \
+    --lora-dropout 0.1 --eval-every 2 --out "$out/memory" >"$out/memory.txt"
+grep -q "4 steps of 2 x 2 x 32 tokens, checkpointing" "$out/memory.txt"
+grep -q '"accumulate": 2' "$out/memory/config.json" && grep -q '"checkpointing": true' "$out/memory/config.json"
+# A classification head on the frozen features: lines of label<TAB>text; accuracy in the
+# metrics, a text classified at the end.
+python3 - "$out/feelings.tsv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for name in ["Lily", "Tim", "Sam", "Mia", "Ben", "Anna", "Max", "Sue"]:
+        for place in ["at the park", "at home", "at school", "in the garden"]:
+            for good, bad in [("happy", "sad"), ("glad", "angry"), ("excited", "scared"), ("good", "bad")]:
+                f.write(f"good\t{name} was {place} and felt {good}\n")
+                f.write(f"bad\t{name} was {place} and felt {bad}\n")
+PY
+"$cli" finetune "$model" --data "$out/feelings.tsv" --method head --steps 60 --batch 16 --seq 32 \
+    --lr 2e-2 --eval-every 20 --out "$out/head" --classify "Tom was at home and felt happy" >"$out/head.txt"
+python3 - "$out/head/metrics.csv" "$out/head.txt" <<'PY'
+import csv, re, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [int(r["step"]) for r in rows] == [0, 20, 40, 60], rows
+acc = [float(r["held_out_accuracy"]) for r in rows]
+assert acc[-1] >= 0.85, acc
+m = re.search(r"classify .*:  bad ([0-9.]+)  good ([0-9.]+)", open(sys.argv[2]).read())
+assert m and float(m.group(2)) > float(m.group(1)), m
+PY
+if "$cli" finetune "$model" --data "$text" --method head 2>"$out/err3.txt"; then
+    echo "FAIL: took plain text for labelled lines" >&2; exit 1
+fi
+[ "$(wc -l <"$out/err3.txt")" -eq 1 ] && grep -q "label<TAB>text" "$out/err3.txt"
 if "$cli" finetune "$model" --data "$text" --targets 'no_such' 2>"$out/err.txt"; then
     echo "FAIL: trained nothing without saying so" >&2; exit 1
 fi

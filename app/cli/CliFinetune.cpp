@@ -1,9 +1,12 @@
 // `llmlab-cli finetune MODEL --data FILE [--method lora|full|top] [--rank 8] [--alpha 16]
-// [--targets 'q_proj|v_proj'] [--top 2] [--steps 100] [--batch 4] [--seq 64] [--lr 1e-3]
+// [--targets 'q_proj|v_proj'] [--lora-dropout P] [--top 2] [--steps 100] [--batch 4] [--seq 64]
+// [--accumulate N] [--checkpointing] [--lr 1e-3]
 // [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf]`: fine-tunes an opened
 // model on a text, printing the training loss, the held-out loss (the text's last tenth) and,
 // with --reference, the loss on another text (forgetting) as it goes; RUN gets config.json and
-// metrics.csv, --merge a GGUF of the base with what was trained folded in.
+// metrics.csv, --merge a GGUF of the base with what was trained folded in. --method head trains
+// a classifier on the frozen model's features from lines of "label<TAB>text" (--classify TEXT
+// prints a text's class probabilities at the end).
 #include "BackendFactory.h"
 #include "Cli.h"
 #include "TextFile.h"
@@ -15,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -70,8 +74,11 @@ int finetune(const Args& args) {
     c.targets = opt("targets", "q_proj|v_proj");
     c.topLayers = std::stoi(opt("top", "2"));
     c.steps = std::stoll(opt("steps", "100"));
+    c.loraDropout = std::stof(opt("lora-dropout", "0"));
     c.batch = std::stoi(opt("batch", "4"));
     c.seqLen = std::stoi(opt("seq", "64"));
+    c.accumulate = std::stoi(opt("accumulate", "1"));
+    c.checkpointing = flag(args, "checkpointing") || opt("checkpointing", "false") == "true";
     c.lr = std::stod(opt("lr", "1e-3"));
     c.seed = std::stoull(opt("seed", "1"));
     const std::string schedule = opt("schedule", "constant");
@@ -98,6 +105,10 @@ int finetune(const Args& args) {
         c.targets += ")$";
         c.initialAdapter = &start;
     }
+    const bool head = c.method == FineTuneMethod::Head;
+    if (head && (!referencePath.empty() || !option(args, "peft").empty() || !option(args, "merge").empty()))
+        throw std::invalid_argument("a classification head leaves the model as it is: no --reference (forgetting), "
+                                    "--peft or --merge; its values are in RUN/checkpoint.safetensors");
     FineTuner t(model, *backend, readTextFile(data), c);
     const std::string checkpoint = out.empty() ? std::string() : out + "/checkpoint.safetensors";
     if (!resumeDir.empty()) {
@@ -108,32 +119,28 @@ int finetune(const Args& args) {
     std::unique_ptr<FineTuneMetrics> metrics;
     if (!out.empty()) {
         std::filesystem::create_directories(out);
-        if (resumeDir.empty()) {
-            nlohmann::json j{{"model", modelPath}, {"data", data}, {"method", methodName}, {"rank", c.rank},
-                             {"alpha", c.alpha}, {"targets", c.targets}, {"top", c.topLayers}, {"steps", c.steps},
-                             {"batch", c.batch}, {"seq", c.seqLen}, {"lr", c.lr}, {"seed", c.seed},
-                             {"eval-every", every}, {"quant", quant}, {"schedule", schedule},
-                             {"warmup", c.warmup}, {"trainable", t.trainableCount()},
-                             {"reference", referencePath}};
-            std::ofstream(out + "/config.json") << j.dump(1) << "\n";
-        }
+        if (resumeDir.empty())
+            writeFineTuneRun(out + "/config.json", {modelPath, data, referencePath, quant, every, c}, t.trainableCount());
         metrics = std::make_unique<FineTuneMetrics>(out + "/metrics.csv", resumeDir.empty() ? -1 : t.step());
     }
-    std::printf("fine-tuning %s (%s, %lld values trained) on %s: %lld steps of %d x %d tokens\n",
+    std::printf("fine-tuning %s (%s, %lld values trained) on %s: %lld steps of %d x %d x %d tokens%s\n",
                 model->path().c_str(), methodName.c_str(), static_cast<long long>(t.trainableCount()),
-                data.c_str(), static_cast<long long>(c.steps), c.batch, c.seqLen);
+                data.c_str(), static_cast<long long>(c.steps), c.accumulate, c.batch, c.seqLen,
+                c.checkpointing ? ", checkpointing" : "");
     auto evalLine = [&](std::int64_t step, double train, double rate) {
         const double held = t.evaluate(4);
         const double ref = reference.empty() ? std::nan("") : t.evaluate(4, &reference);
-        std::printf("step %5lld  train %.4f  held-out %.4f%s  lr %.2e  |g| %.3f  %.0f tokens/s\n",
+        const double accuracy = t.heldOutAccuracy();
+        std::printf("step %5lld  train %.4f  held-out %.4f%s%s  lr %.2e  |g| %.3f  %.0f tokens/s\n",
                     static_cast<long long>(step), train, held,
                     reference.empty() ? "" : ("  reference " + std::to_string(ref)).c_str(),
+                    std::isnan(accuracy) ? "" : ("  accuracy " + std::to_string(accuracy)).c_str(),
                     step > 0 ? t.learningRate(step) : 0.0, step > 0 ? t.lastGradientNorm() : 0.0, rate);
         std::fflush(stdout);
         if (metrics)
             metrics->add({step, train, held, ref, step > 0 ? rate : std::nan(""),
                           step > 0 ? t.learningRate(step) : std::nan(""),
-                          step > 0 ? t.lastGradientNorm() : std::nan("")});
+                          step > 0 ? t.lastGradientNorm() : std::nan(""), accuracy});
         // After the row: a run killed now resumes from here and rewrites nothing it measured.
         if (!checkpoint.empty()) t.saveCheckpoint(checkpoint);
     };
@@ -147,11 +154,17 @@ int finetune(const Args& args) {
         ++n;
         if (s % every == 0 || s == c.steps) {
             const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-            evalLine(s, sum / n, double(n) * c.batch * c.seqLen / std::max(1e-9, secs));
+            evalLine(s, sum / n, double(n) * c.accumulate * c.batch * c.seqLen / std::max(1e-9, secs));
             sum = 0;
             n = 0;
             t0 = Clock::now();
         }
+    }
+    if (const std::string text = option(args, "classify"); !text.empty()) {
+        const std::vector<double> p = t.classify(text);
+        std::printf("classify \"%s\":", text.c_str());
+        for (std::size_t k = 0; k < p.size(); ++k) std::printf("  %s %.4f", t.classes()[k].c_str(), p[k]);
+        std::printf("\n");
     }
     if (const std::string peft = option(args, "peft"); !peft.empty()) {
         if (c.method != FineTuneMethod::Lora) throw std::invalid_argument("--peft writes LoRA adapters: use --method lora");
@@ -190,17 +203,21 @@ int benchFinetune(const Args& args) {
     c.targets = option(args, "targets", "q_proj|v_proj");
     c.batch = std::stoi(option(args, "batch", "8"));
     c.seqLen = std::stoi(option(args, "seq", "64"));
+    c.accumulate = std::stoi(option(args, "accumulate", "1"));
+    c.checkpointing = flag(args, "checkpointing");
     const int steps = std::max(1, std::stoi(option(args, "steps", "5")));
     FineTuner t(model, *backend, readTextFile(data), c);
     t.trainStep(); // warm-up: first-touch of the buffers
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < steps; ++i) t.trainStep();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("finetune %s (%s%s, %lld values trained, %d x %d tokens a step) on %s (%s): %.1f tokens/s\n",
+    std::printf("finetune %s (%s%s, %lld values trained, %d x %d x %d tokens a step%s) on %s (%s): %.1f tokens/s, "
+                "step buffers %.1f MB\n",
                 args[1].c_str(), option(args, "method", "lora").c_str(),
                 option(args, "quant").empty() ? "" : (" on " + option(args, "quant")).c_str(),
-                static_cast<long long>(t.trainableCount()), c.batch, c.seqLen, backend->name().c_str(),
-                backend->deviceName().c_str(), double(steps) * c.batch * c.seqLen / secs);
+                static_cast<long long>(t.trainableCount()), c.accumulate, c.batch, c.seqLen,
+                c.checkpointing ? ", checkpointing" : "", backend->name().c_str(), backend->deviceName().c_str(),
+                double(steps) * c.accumulate * c.batch * c.seqLen / secs, double(t.stepBufferBytes()) / 1e6);
     return 0;
 }
 

@@ -26,8 +26,9 @@ commands:
                                every head zero-ablated in turn through the hooks (one
                                compiled pass), beside a pass recompiled per head (K measured)
   bench finetune MODEL --data FILE [--method lora|full|top] [--quant TYPE] [--rank R]
-        [--targets P] [--batch B] [--seq T] [--steps N]
-                               training tokens/s (forward, backward, AdamW) of a fine-tune
+        [--targets P] [--batch B] [--seq T] [--steps N] [--accumulate N] [--checkpointing]
+                               training tokens/s (forward, backward, AdamW) of a fine-tune,
+                               and the bytes of its step's buffers
   bench patch MODEL [--tokens N] [--runs K] [--exact] [--backend B] [--mlock]
                                attribution patching (one backward pass) beside exact
                                activation patching (K runs timed and extrapolated, or all)
@@ -118,11 +119,12 @@ commands:
                                recovered (prompts of the same token length); gradient: the
                                attribution-patching estimate (one backward pass); both: the
                                two and their correlation
-  finetune MODEL --data FILE [--method lora|full|top] [--rank 8] [--alpha 16]
+  finetune MODEL --data FILE [--method lora|full|top|head] [--rank 8] [--alpha 16]
         [--schedule constant|cosine] [--warmup N]
-        [--targets 'q_proj|v_proj'] [--top 2] [--steps 100] [--batch 4] [--seq 64] [--lr 1e-3]
-        [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf] [--peft DIR]
-        [--adapter DIR] [--quant Q8_0|Q4_0|Q4_K|...] [--backend B]
+        [--targets 'q_proj|v_proj'] [--lora-dropout 0.05] [--top 2] [--steps 100] [--batch 4]
+        [--seq 64] [--accumulate N] [--checkpointing] [--lr 1e-3] [--eval-every 20]
+        [--reference FILE] [--out RUN] [--merge OUT.gguf] [--peft DIR] [--adapter DIR]
+        [--quant Q8_0|Q4_0|Q4_K|...] [--classify TEXT] [--backend B]
   finetune --resume RUN [--steps N]   goes on from RUN's last checkpoint (after kill -9 too)
                                fine-tunes the model on a text: every weight, the top blocks, or
                                LoRA adapters (B = 0 at first) on the matrices named; the loss
@@ -130,7 +132,11 @@ commands:
                                it goes; RUN/metrics.csv and an atomic checkpoint at every
                                evaluation; --merge: a GGUF with them folded in;
                                --peft: the adapter in PEFT's layout; --adapter: start from one;
-                               --quant: QLoRA (the base quantized first, trained on packed)
+                               --quant: QLoRA (the base quantized first, trained on packed);
+                               --accumulate: micro-batches a step; --checkpointing: recompute
+                               each block in the backward pass (less memory);
+                               --method head: a classifier on the frozen model's features,
+                               from lines of label<TAB>text, with held-out accuracy
   landscape RUN [--directions random|pca|line] [--checkpoint K|final] [--grid N]
         [--range X] [--split val|train|both] [--seed N] [--tensors REGEX] [--keep-1d]
         [--no-filter-norm] [--from K] [--to K] [--slice K/N] [--mpi] [--no-cache]

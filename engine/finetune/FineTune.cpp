@@ -7,6 +7,9 @@
 #include "quant/ModelQuantizer.h"
 #include "model/Generator.h"
 #include "train/Autodiff.h"
+#include "TextFile.h"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -14,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 namespace llmlab {
@@ -22,7 +26,70 @@ FineTuneMethod fineTuneMethod(const std::string& name) {
     if (name == "full") return FineTuneMethod::Full;
     if (name == "top") return FineTuneMethod::TopLayers;
     if (name == "lora") return FineTuneMethod::Lora;
-    throw std::invalid_argument("the method is full, top or lora, not '" + name + "'");
+    if (name == "head") return FineTuneMethod::Head;
+    throw std::invalid_argument("the method is full, top, lora or head, not '" + name + "'");
+}
+
+const char* fineTuneMethodName(FineTuneMethod method) {
+    switch (method) {
+    case FineTuneMethod::Full: return "full";
+    case FineTuneMethod::TopLayers: return "top";
+    case FineTuneMethod::Lora: return "lora";
+    case FineTuneMethod::Head: return "head";
+    }
+    return "lora";
+}
+
+void writeFineTuneRun(const std::string& path, const FineTuneRun& run, std::int64_t trainable) {
+    const FineTuneConfig& c = run.config;
+    const nlohmann::json j{{"model", run.model}, {"data", run.data}, {"reference", run.reference},
+                           {"quant", run.quant}, {"method", fineTuneMethodName(c.method)}, {"rank", c.rank},
+                           {"alpha", c.alpha}, {"targets", c.targets}, {"lora-dropout", c.loraDropout},
+                           {"top", c.topLayers}, {"steps", c.steps}, {"batch", c.batch}, {"seq", c.seqLen},
+                           {"accumulate", c.accumulate}, {"checkpointing", c.checkpointing}, {"lr", c.lr},
+                           {"seed", c.seed}, {"eval-every", run.evalEvery},
+                           {"schedule", c.cosine ? "cosine" : "constant"}, {"warmup", c.warmup},
+                           {"trainable", trainable}};
+    std::ofstream out(path, std::ios::trunc);
+    out << j.dump(1) << "\n";
+    if (!out) throw std::runtime_error(path + ": cannot be written");
+}
+
+FineTuneRun readFineTuneRun(const std::string& path) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(readTextFile(path));
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(path + ": not JSON (" + e.what() + ")");
+    }
+    FineTuneRun r;
+    FineTuneConfig& c = r.config;
+    try {
+        r.model = j.value("model", "");
+        r.data = j.value("data", "");
+        r.reference = j.value("reference", "");
+        r.quant = j.value("quant", "");
+        r.evalEvery = j.value("eval-every", 20);
+        c.method = fineTuneMethod(j.value("method", "lora"));
+        c.rank = j.value("rank", c.rank);
+        c.alpha = j.value("alpha", c.alpha);
+        c.targets = j.value("targets", c.targets);
+        c.loraDropout = j.value("lora-dropout", c.loraDropout);
+        c.topLayers = j.value("top", c.topLayers);
+        c.steps = j.value("steps", c.steps);
+        c.batch = j.value("batch", c.batch);
+        c.seqLen = j.value("seq", c.seqLen);
+        c.accumulate = j.value("accumulate", c.accumulate);
+        c.checkpointing = j.value("checkpointing", c.checkpointing);
+        c.lr = j.value("lr", c.lr);
+        c.seed = j.value("seed", c.seed);
+        c.cosine = j.value("schedule", "constant") == "cosine";
+        c.warmup = j.value("warmup", c.warmup);
+    } catch (const std::exception& e) { // a wrong type, or an unknown method
+        throw std::runtime_error(path + ": not a fine-tuning run's configuration (" + e.what() + ")");
+    }
+    if (r.model.empty() || r.data.empty()) throw std::runtime_error(path + ": does not say the model and the data");
+    return r;
 }
 
 namespace {
@@ -44,8 +111,12 @@ struct FineTuner::Impl {
     std::map<std::string, Tensor> weights;
     std::vector<std::int32_t> train, held; // the text's tokens: first nine tenths, last tenth
     Backend* backend = nullptr;
-    ForwardOptions options;
+    ForwardOptions options;     // the training step's
+    ForwardOptions evalOptions; // the same without dropout
     std::unique_ptr<Plan> step;
+    // Gradient accumulation: per parameter, the input carrying the earlier micro-batches'
+    // gradient sum and the captured sum with this micro-batch's.
+    std::map<std::string, std::pair<NodeId, NodeId>> carry;
     std::map<std::string, NodeId> params;
     std::map<std::string, std::pair<NodeId, NodeId>> moments; // AdamW's m and v, by param name
     NodeId labels = -1, scalars = -1, loss = -1, normSq = -1;
@@ -57,6 +128,94 @@ struct FineTuner::Impl {
     std::vector<std::int32_t> tokens, labelValues;
     std::string referenceText;                  // the last reference text evaluated on
     std::vector<std::int32_t> referenceTokens;  // and its tokens
+    // Head: the examples (tokens, class), split into training and held-out indices; each
+    // pass's pooled rows are its Plan::lastRow input, its class logits below.
+    bool head = false;
+    std::vector<std::string> classes;
+    std::vector<std::vector<std::int32_t>> examples;
+    std::vector<int> exampleClass;
+    std::vector<std::size_t> trainExamples, heldExamples;
+    std::vector<std::int32_t> poolRows;
+    NodeId evalHead = -1;
+
+    // A linear head on a features pass: the last real token's row of each sequence, times
+    // head.weight [C, width], plus head.bias; both parameters, zero at first.
+    NodeId appendHead(Plan& p, int B, int width) {
+        Graph& g = p.graph;
+        p.lastRow = g.input("pool_rows", Shape{B}, DType::I32);
+        const NodeId features = g.embedding(p.logits, p.lastRow);
+        const std::int64_t C = std::int64_t(classes.size());
+        const NodeId w = g.parameter("head.weight", Tensor::fromFloats(Shape{C, width}, std::vector<float>(std::size_t(C * width), 0.0f)));
+        const NodeId b = g.parameter("head.bias", Tensor::fromFloats(Shape{C}, std::vector<float>(std::size_t(C), 0.0f)));
+        p.adjustable["head.weight"] = w;
+        p.adjustable["head.bias"] = b;
+        return g.add(g.matmul(features, w, true), b);
+    }
+
+    // B examples padded to T tokens (the pad never reaches the pooled row: attention is
+    // causal), at random from `from` (the first `skip` draws passed over) or, with
+    // `sequential`, batch `seed` in order, label -1 (not counted) past the end.
+    void fillHead(const std::vector<std::size_t>& from, std::uint64_t seed, bool sequential, int B, int T, int skip = 0) {
+        tokens.assign(std::size_t(B) * std::size_t(T), 0);
+        labelValues.assign(std::size_t(B), -1);
+        poolRows.assign(std::size_t(B), 0);
+        std::mt19937_64 rng(seed);
+        rng.discard(unsigned(skip));
+        for (int b = 0; b < B; ++b) {
+            const std::size_t k = sequential ? std::size_t(seed) * std::size_t(B) + std::size_t(b) : std::size_t(rng() % from.size());
+            if (k >= from.size()) continue; // sequential, past the end
+            const std::vector<std::int32_t>& ex = examples[from[k]];
+            const std::size_t n = std::min(ex.size(), std::size_t(T));
+            std::copy_n(ex.begin(), n, tokens.begin() + std::ptrdiff_t(std::size_t(b) * std::size_t(T)));
+            poolRows[std::size_t(b)] = std::int32_t(std::size_t(b) * std::size_t(T) + n - 1);
+            labelValues[std::size_t(b)] = exampleClass[from[k]];
+        }
+    }
+
+    void setBatch(Plan& p, NodeId labelNode) {
+        p.exe->setInput(p.ids, std::span<const std::int32_t>(tokens));
+        p.exe->setInput(labelNode, std::span<const std::int32_t>(labelValues));
+        if (head) p.exe->setInput(p.lastRow, std::span<const std::int32_t>(poolRows));
+    }
+
+    // Head's data: one "label<TAB>text" example a line.
+    void readExamples(const std::string& text, const Tokenizer& tok, std::uint64_t seed) {
+        std::vector<std::pair<std::string, std::string>> lines;
+        std::size_t at = 0;
+        while (at < text.size()) {
+            std::size_t end = text.find('\n', at);
+            if (end == std::string::npos) end = text.size();
+            std::string line = text.substr(at, end - at);
+            at = end + 1;
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (line.empty()) continue;
+            const std::size_t tab = line.find('\t');
+            if (tab == std::string::npos || tab == 0 || tab + 1 >= line.size())
+                throw std::runtime_error("a classification head trains on lines of label<TAB>text; this line is not one: '" +
+                                         line.substr(0, 60) + "'");
+            lines.push_back({line.substr(0, tab), line.substr(tab + 1)});
+        }
+        std::set<std::string> names;
+        for (const auto& [label, body] : lines) names.insert(label);
+        classes.assign(names.begin(), names.end());
+        if (classes.size() < 2 || classes.size() > 4096)
+            throw std::runtime_error("a classification head needs 2 to 4096 classes; the data names " +
+                                     std::to_string(classes.size()));
+        if (lines.size() < 10)
+            throw std::runtime_error("a classification head needs at least 10 labelled lines (a tenth is held out); the data has " +
+                                     std::to_string(lines.size()));
+        for (const auto& [label, body] : lines) {
+            examples.push_back(tok.encode(body, {.addSpecial = true}));
+            if (examples.back().empty()) examples.back().push_back(0);
+            exampleClass.push_back(int(std::lower_bound(classes.begin(), classes.end(), label) - classes.begin()));
+        }
+        std::vector<std::size_t> order(lines.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+        const std::size_t held = std::max<std::size_t>(1, order.size() / 10);
+        trainExamples.assign(order.begin(), order.end() - std::ptrdiff_t(held));
+        heldExamples.assign(order.end() - std::ptrdiff_t(held), order.end());
+    }
 
     void setPositions(Plan& p, int B, int T) {
         std::vector<std::int32_t> pos(std::size_t(B) * std::size_t(T));
@@ -64,12 +223,15 @@ struct FineTuner::Impl {
         p.exe->setInput(p.positions, std::span<const std::int32_t>(pos));
     }
 
-    // Windows of T + 1 tokens of `from`, at random starts (seeded by `seed`) or, with
-    // `sequential`, one after another from the start.
-    void fill(const std::vector<std::int32_t>& from, std::uint64_t seed, bool sequential, int B, int T) {
+    // Windows of T + 1 tokens of `from`, at random starts (seeded by `seed`, the first `skip`
+    // starts passed over: the micro-batches of one step) or, with `sequential`, one after
+    // another from the start.
+    void fill(const std::vector<std::int32_t>& from, std::uint64_t seed, bool sequential, int B, int T,
+              int skip = 0) {
         tokens.assign(std::size_t(B) * std::size_t(T), 0);
         labelValues.assign(tokens.size(), -1);
         std::mt19937_64 rng(seed);
+        rng.discard(unsigned(skip));
         const std::size_t span = from.size() - std::size_t(T);
         for (int b = 0; b < B; ++b) {
             const std::size_t start = sequential ? (std::size_t(seed) * std::size_t(B) + std::size_t(b)) * std::size_t(T) % span
@@ -78,6 +240,20 @@ struct FineTuner::Impl {
                 tokens[std::size_t(b) * T + t] = from[start + std::size_t(t)];
                 labelValues[std::size_t(b) * T + t] = from[start + std::size_t(t) + 1];
             }
+        }
+    }
+
+    // LoRA dropout's masks for one micro-batch: each input value kept with probability 1 - p
+    // and scaled by 1 / (1 - p), drawn from (seed, step, micro-batch) so a resumed run draws
+    // the same.
+    void fillDropout(float p, std::uint64_t seed) {
+        std::mt19937_64 rng(seed);
+        std::bernoulli_distribution keep(1.0 - double(p));
+        const float kept = 1.0f / (1.0f - p);
+        for (const auto& [name, mask] : step->loraDropout) {
+            std::vector<float> m(std::size_t(step->graph.node(mask).shape.numel()));
+            for (float& v : m) v = keep(rng) ? kept : 0.0f;
+            step->exe->setInput(mask, std::span<const float>(m));
         }
     }
 
@@ -101,6 +277,9 @@ FineTuner::FineTuner(std::shared_ptr<const ModelFile> model, Backend& backend, c
         throw std::invalid_argument("sequences of " + std::to_string(c.seqLen) + " tokens are longer than " +
                                     m_model->path() + "'s context of " + std::to_string(s.context));
     if (!(c.lr > 0) || c.lr > 1) throw std::invalid_argument("the learning rate must be in (0, 1]");
+    if (c.accumulate < 1 || c.accumulate > 1024)
+        throw std::invalid_argument("gradient accumulation takes 1 to 1024 micro-batches");
+    if (!(c.loraDropout >= 0 && c.loraDropout < 1)) throw std::invalid_argument("LoRA dropout must be in [0, 1)");
     if (c.method == FineTuneMethod::Lora && (c.rank < 1 || c.rank > 1024))
         throw std::invalid_argument("the LoRA rank must be 1 to 1024");
     if (c.method == FineTuneMethod::TopLayers && (c.topLayers < 1 || c.topLayers > s.layers))
@@ -109,22 +288,31 @@ FineTuner::FineTuner(std::shared_ptr<const ModelFile> model, Backend& backend, c
     I.backend = &backend;
     I.weights = loadForwardWeights(*m_model);
     const Tokenizer tok = tokenizerFor(*m_model);
-    const std::vector<std::int32_t> ids = tok.encode(text, {.addSpecial = false});
-    const std::size_t cut = ids.size() * 9 / 10;
-    if (ids.size() - cut < std::size_t(c.seqLen) + 2 || cut < std::size_t(c.seqLen) + 2)
-        throw std::runtime_error("the text gives " + std::to_string(ids.size()) + " tokens: too few for sequences of " +
-                                 std::to_string(c.seqLen) + " (a tenth is held out)");
-    I.train.assign(ids.begin(), ids.begin() + std::ptrdiff_t(cut));
-    I.held.assign(ids.begin() + std::ptrdiff_t(cut), ids.end());
+    I.head = c.method == FineTuneMethod::Head;
+    if (I.head) {
+        I.readExamples(text, tok, c.seed);
+    } else {
+        const std::vector<std::int32_t> ids = tok.encode(text, {.addSpecial = false});
+        const std::size_t cut = ids.size() * 9 / 10;
+        if (ids.size() - cut < std::size_t(c.seqLen) + 2 || cut < std::size_t(c.seqLen) + 2)
+            throw std::runtime_error("the text gives " + std::to_string(ids.size()) + " tokens: too few for sequences of " +
+                                     std::to_string(c.seqLen) + " (a tenth is held out)");
+        I.train.assign(ids.begin(), ids.begin() + std::ptrdiff_t(cut));
+        I.held.assign(ids.begin() + std::ptrdiff_t(cut), ids.end());
+    }
 
     ForwardOptions& o = I.options;
     o.tokens = c.seqLen;
     o.batch = c.batch;
-    if (c.method == FineTuneMethod::Lora) {
+    o.features = I.head;
+    if (I.head) {
+        // Nothing of the model is trained: the head is appended to the plan below.
+    } else if (c.method == FineTuneMethod::Lora) {
         o.lora.rank = c.rank;
         o.lora.alpha = c.alpha;
         o.lora.targets = c.targets;
         o.lora.seed = c.seed;
+        o.lora.dropout = c.loraDropout > 0;
         if (c.initialAdapter) {
             if (c.initialAdapter->rank != c.rank)
                 throw std::invalid_argument("the adapter has rank " + std::to_string(c.initialAdapter->rank) +
@@ -143,20 +331,34 @@ FineTuner::FineTuner(std::shared_ptr<const ModelFile> model, Backend& backend, c
             if (take) o.trainable.insert(name);
         }
     }
+    I.evalOptions = o;
+    I.evalOptions.lora.dropout = false;
     I.step = buildPlan(s, I.weights, m_model->path(), o);
     Graph& g = I.step->graph;
+    const int B = c.batch, T = c.seqLen;
+    const NodeId out = I.head ? I.appendHead(*I.step, B, s.width) : I.step->logits;
     I.params = paramsOf(*I.step);
     if (I.params.empty())
         throw std::invalid_argument("'" + c.targets + "' names none of " + m_model->path() + "'s matrices");
-    const int B = c.batch, T = c.seqLen;
-    I.labels = g.input("labels", Shape{std::int64_t(B) * T}, DType::I32);
+    const int labelled = I.head ? B : B * T; // labels a micro-batch
+    I.labels = g.input("labels", Shape{labelled}, DType::I32);
     I.scalars = g.input("adamw_scalars", Shape{kAdamWScalars});
-    I.loss = g.crossEntropy(I.step->logits, I.labels);
+    I.loss = g.crossEntropy(out, I.labels);
     g.capture(I.loss);
-    const NodeId seed = g.crossEntropyGrad(I.step->logits, I.labels, 1.0f / float(B * T));
+    // The mean over every micro-batch's tokens (examples, for a head).
+    const NodeId seed = g.crossEntropyGrad(out, I.labels, 1.0f / float(labelled * c.accumulate));
     std::vector<NodeId> ps;
     for (const auto& [name, id] : I.params) ps.push_back(id);
-    const auto grads = appendBackward(g, I.step->logits, seed, ps);
+    auto grads = appendBackward(g, out, seed, ps,
+                                c.checkpointing ? I.step->blocks : std::vector<std::pair<NodeId, NodeId>>{});
+    if (c.accumulate > 1)
+        for (const auto& [name, id] : I.params) {
+            const NodeId in = g.input("grad_carry." + name, g.node(id).shape);
+            const NodeId sum = g.add(grads.at(id), in);
+            g.capture(sum);
+            I.carry[name] = {in, sum};
+            grads[id] = sum;
+        }
     NodeId normSq = -1;
     if (c.clipNorm > 0)
         for (NodeId p : ps) {
@@ -197,23 +399,45 @@ std::int64_t FineTuner::trainableCount() const {
     return n;
 }
 
+std::uint64_t FineTuner::stepBufferBytes() const {
+    return m_impl->step->exe->bufferBytes();
+}
+
 double FineTuner::trainStep() {
     Impl& I = *m_impl;
+    const FineTuneConfig& c = m_config;
     const std::int64_t t = m_step + 1;
-    I.fill(I.train, m_config.seed * 1000003u + std::uint64_t(t), false, m_config.batch, m_config.seqLen);
-    I.step->exe->setInput(I.step->ids, std::span<const std::int32_t>(I.tokens));
-    I.step->exe->setInput(I.labels, std::span<const std::int32_t>(I.labelValues));
     float c1 = 1, c2 = 1;
     cpu::adamwBiasCorrections(0.9f, 0.999f, t, &c1, &c2);
-    const std::vector<float> scalars = {float(learningRate(t)), c1, c2, 0.0f};
-    I.step->exe->setInput(I.scalars, std::span<const float>(scalars));
-    I.step->exe->run();
-    const std::vector<float> loss = I.step->exe->read(I.loss);
+    double sum = 0;
+    std::size_t count = 0;
+    for (int micro = 0; micro < c.accumulate; ++micro) {
+        // The micro-batches of a step draw the windows one batch of B * accumulate would.
+        if (I.head)
+            I.fillHead(I.trainExamples, c.seed * 1000003u + std::uint64_t(t), false, c.batch, c.seqLen, micro * c.batch);
+        else
+            I.fill(I.train, c.seed * 1000003u + std::uint64_t(t), false, c.batch, c.seqLen, micro * c.batch);
+        I.setBatch(*I.step, I.labels);
+        if (!I.step->loraDropout.empty())
+            I.fillDropout(c.loraDropout, (c.seed * 1000003u + std::uint64_t(t)) * 1024u + std::uint64_t(micro));
+        for (const auto& [name, nodes] : I.carry) { // the sum so far: zero, then the last sum
+            const std::vector<float> carried = micro == 0
+                ? std::vector<float>(std::size_t(I.step->graph.node(nodes.first).shape.numel()), 0.0f)
+                : I.step->exe->read(nodes.second);
+            I.step->exe->setInput(nodes.first, std::span<const float>(carried));
+        }
+        const bool last = micro + 1 == c.accumulate; // AdamW steps on the last micro-batch only
+        const std::vector<float> scalars = {float(learningRate(t)), c1, c2, last ? 0.0f : 1.0f};
+        I.step->exe->setInput(I.scalars, std::span<const float>(scalars));
+        I.step->exe->run();
+        for (float v : I.step->exe->read(I.loss)) {
+            sum += v;
+            ++count;
+        }
+    }
     if (I.normSq >= 0) m_gradNorm = std::sqrt(double(I.step->exe->read(I.normSq).front()));
     m_step = t;
-    double sum = 0;
-    for (float v : loss) sum += v;
-    return loss.empty() ? 0.0 : sum / double(loss.size());
+    return count ? sum / double(count) : 0.0;
 }
 
 double FineTuner::learningRate(std::int64_t t) const {
@@ -230,11 +454,16 @@ void FineTuner::compileEvaluation() {
     Impl& I = *m_impl;
     const int B = m_config.batch, T = m_config.seqLen;
     if (!I.eval) {
-        I.eval = buildPlan(m_model->spec(), I.weights, m_model->path(), I.options);
+        I.eval = buildPlan(m_model->spec(), I.weights, m_model->path(), I.evalOptions);
         Graph& g = I.eval->graph;
-        I.evalLabels = g.input("labels", Shape{std::int64_t(B) * T}, DType::I32);
-        I.evalLoss = g.crossEntropy(I.eval->logits, I.evalLabels);
+        const NodeId out = I.head ? I.appendHead(*I.eval, B, m_model->spec().width) : I.eval->logits;
+        I.evalLabels = g.input("labels", Shape{I.head ? B : std::int64_t(B) * T}, DType::I32);
+        I.evalLoss = g.crossEntropy(out, I.evalLabels);
         g.capture(I.evalLoss);
+        if (I.head) {
+            g.capture(out);
+            I.evalHead = out;
+        }
         I.eval->exe = I.backend->compile(g);
         I.setPositions(*I.eval, B, T);
     }
@@ -245,6 +474,30 @@ double FineTuner::evaluate(int batches, const std::string* otherText) {
     Impl& I = *m_impl;
     const int T = m_config.seqLen, B = m_config.batch;
     compileEvaluation();
+    if (I.head) {
+        if (otherText)
+            throw std::invalid_argument("a classification head leaves the model as it is: there is no forgetting to measure");
+        const std::size_t C = I.classes.size();
+        double sum = 0;
+        std::size_t n = 0, right = 0;
+        for (std::uint64_t b = 0; b * std::uint64_t(B) < I.heldExamples.size(); ++b) {
+            I.fillHead(I.heldExamples, b, true, B, T);
+            I.setBatch(*I.eval, I.evalLabels);
+            I.eval->exe->run();
+            const std::vector<float> loss = I.eval->exe->read(I.evalLoss);
+            const std::vector<float> logits = I.eval->exe->read(I.evalHead);
+            for (int r = 0; r < B; ++r) {
+                const int label = I.labelValues[std::size_t(r)];
+                if (label < 0) continue;
+                sum += loss[std::size_t(r)];
+                ++n;
+                const float* row = logits.data() + std::size_t(r) * C;
+                right += std::size_t(std::max_element(row, row + C) - row) == std::size_t(label);
+            }
+        }
+        m_accuracy = n ? double(right) / double(n) : std::nan("");
+        return n ? sum / double(n) : 0.0;
+    }
     if (otherText && *otherText != I.referenceText) { // encoded once, not at every evaluation
         I.referenceTokens = tokenizerFor(*m_model).encode(*otherText, {.addSpecial = false});
         I.referenceText = *otherText;
@@ -256,8 +509,7 @@ double FineTuner::evaluate(int batches, const std::string* otherText) {
     std::size_t n = 0;
     for (int b = 0; b < std::max(1, batches); ++b) {
         I.fill(from, std::uint64_t(b), true, B, T);
-        I.eval->exe->setInput(I.eval->ids, std::span<const std::int32_t>(I.tokens));
-        I.eval->exe->setInput(I.evalLabels, std::span<const std::int32_t>(I.labelValues));
+        I.setBatch(*I.eval, I.evalLabels);
         I.eval->exe->run();
         for (float v : I.eval->exe->read(I.evalLoss)) {
             sum += v;
@@ -283,16 +535,20 @@ double FineTuner::lossAndGradient(int index, std::map<std::string, std::vector<f
     Impl& I = *m_impl;
     const int B = m_config.batch, T = m_config.seqLen;
     if (!I.grad) {
-        I.grad = buildPlan(m_model->spec(), I.weights, m_model->path(), I.options);
+        I.grad = buildPlan(m_model->spec(), I.weights, m_model->path(), I.evalOptions);
         Graph& g = I.grad->graph;
-        I.gradLabels = g.input("labels", Shape{std::int64_t(B) * T}, DType::I32);
-        I.gradLoss = g.crossEntropy(I.grad->logits, I.gradLabels);
+        const NodeId out = I.head ? I.appendHead(*I.grad, B, m_model->spec().width) : I.grad->logits;
+        const int labelled = I.head ? B : B * T;
+        I.gradLabels = g.input("labels", Shape{labelled}, DType::I32);
+        I.gradLoss = g.crossEntropy(out, I.gradLabels);
         g.capture(I.gradLoss);
-        const NodeId seed = g.crossEntropyGrad(I.grad->logits, I.gradLabels, 1.0f / float(B * T));
+        const NodeId seed = g.crossEntropyGrad(out, I.gradLabels, 1.0f / float(labelled));
         const std::map<std::string, NodeId> ps = paramsOf(*I.grad);
         std::vector<NodeId> ids;
         for (const auto& [name, id] : ps) ids.push_back(id);
-        const auto grads = appendBackward(g, I.grad->logits, seed, ids);
+        const auto grads = appendBackward(g, out, seed, ids,
+                                          m_config.checkpointing ? I.grad->blocks
+                                                                 : std::vector<std::pair<NodeId, NodeId>>{});
         for (const auto& [name, id] : ps) {
             g.capture(grads.at(id));
             I.gradNodes[name] = grads.at(id);
@@ -301,9 +557,11 @@ double FineTuner::lossAndGradient(int index, std::map<std::string, std::vector<f
         I.setPositions(*I.grad, B, T);
     }
     I.copyParams(*I.grad);
-    I.fill(I.held, std::uint64_t(index), true, B, T);
-    I.grad->exe->setInput(I.grad->ids, std::span<const std::int32_t>(I.tokens));
-    I.grad->exe->setInput(I.gradLabels, std::span<const std::int32_t>(I.labelValues));
+    if (I.head)
+        I.fillHead(I.heldExamples, std::uint64_t(index), true, B, T);
+    else
+        I.fill(I.held, std::uint64_t(index), true, B, T);
+    I.setBatch(*I.grad, I.gradLabels);
     I.grad->exe->run();
     if (gradient) {
         gradient->clear();
@@ -312,12 +570,42 @@ double FineTuner::lossAndGradient(int index, std::map<std::string, std::vector<f
     double sum = 0;
     const std::vector<float> loss = I.grad->exe->read(I.gradLoss);
     for (float v : loss) sum += v;
-    return sum / double(loss.size());
+    return sum / double(loss.size()); // the mean the gradient is of (unlabelled rows count 0)
+}
+
+const std::vector<std::string>& FineTuner::classes() const {
+    return m_impl->classes;
+}
+
+std::vector<double> FineTuner::classify(const std::string& text) {
+    Impl& I = *m_impl;
+    if (!I.head) throw std::invalid_argument("classify needs a classification head (method head)");
+    const int B = m_config.batch, T = m_config.seqLen;
+    compileEvaluation();
+    std::vector<std::int32_t> ids = tokenizerFor(*m_model).encode(text, {.addSpecial = true});
+    if (ids.empty()) ids.push_back(0);
+    ids.resize(std::min(ids.size(), std::size_t(T)));
+    I.tokens.assign(std::size_t(B) * std::size_t(T), 0);
+    std::copy(ids.begin(), ids.end(), I.tokens.begin());
+    I.labelValues.assign(std::size_t(B), -1);
+    I.poolRows.assign(std::size_t(B), 0);
+    I.poolRows[0] = std::int32_t(ids.size() - 1);
+    I.setBatch(*I.eval, I.evalLabels);
+    I.eval->exe->run();
+    const std::vector<float> logits = I.eval->exe->read(I.evalHead);
+    const std::size_t C = I.classes.size();
+    const float top = *std::max_element(logits.begin(), logits.begin() + std::ptrdiff_t(C));
+    std::vector<double> p(C);
+    double z = 0;
+    for (std::size_t k = 0; k < C; ++k) z += p[k] = std::exp(double(logits[k]) - top);
+    for (double& v : p) v /= z;
+    return p;
 }
 
 std::vector<float> FineTuner::logits(const std::vector<std::int32_t>& tokens) {
     Impl& I = *m_impl;
     const int B = m_config.batch, T = m_config.seqLen;
+    if (I.head) throw std::invalid_argument("a classification head gives classes, not next-token logits (classify)");
     compileEvaluation(); // and takes the current values
     I.tokens.assign(std::size_t(B) * std::size_t(T), 0);
     std::copy_n(tokens.begin(), std::min(tokens.size(), std::size_t(T)), I.tokens.begin());
@@ -400,6 +688,76 @@ std::map<std::string, std::vector<float>> FineTuner::mergedWeights() const {
     return out;
 }
 
+FineTuneEstimate estimateFineTune(const ModelFile& model, const FineTuneConfig& c, const std::string& quant,
+                                  int classes) {
+    const ModelSpec& s = model.spec();
+    FineTuneEstimate e;
+    if (c.method == FineTuneMethod::Head) {
+        // The head's values, F32 with their gradient and Adam's moments; the model's weights
+        // as stored; a forward pass keeps one block's activations at a time.
+        e.trainable = std::int64_t(std::max(2, classes)) * (s.width + 1);
+        CostOptions o;
+        o.trainSeq = c.seqLen;
+        o.trainBatch = c.batch;
+        o.checkpointing = true;
+        const CostReport r = computeCost(costShapeOf(s, model.tensors(), model.path()), o);
+        e.memory.method = "Head";
+        e.memory.weights = r.storedBytes;
+        e.memory.adapters = 16.0 * double(e.trainable);
+        e.memory.activations = r.activationBytes / std::max(1, s.layers);
+        return e;
+    }
+    std::set<std::string> kinds; // canonical matrix kinds adapted ("attn_q"), for the calculator
+    for (const TensorInfo& t : model.tensors()) {
+        const std::int64_t n = t.shape.numel();
+        if (c.method == FineTuneMethod::Full) {
+            e.trainable += n;
+            continue;
+        }
+        if (c.method == FineTuneMethod::TopLayers) {
+            bool take = t.name == "output_norm.weight" || t.name == "output_norm.bias";
+            for (int l = s.layers - c.topLayers; l < s.layers; ++l)
+                take = take || t.name.rfind("blk." + std::to_string(l) + ".", 0) == 0;
+            if (take) e.trainable += n;
+            continue;
+        }
+        if (t.shape.rank() != 2) continue;
+        // LoRA on [out, in]: r (in + out) values; GPT-2's fused q/k/v is trained as three.
+        std::vector<std::pair<std::string, std::int64_t>> parts; // (name, in + out)
+        const std::size_t fused = t.name.find(".attn_qkv.");
+        if (fused != std::string::npos && s.family == ModelFamily::Gpt2) {
+            for (const char* part : {"attn_q", "attn_k", "attn_v"}) // each [width, width]
+                parts.push_back({t.name.substr(0, fused + 1) + part + ".weight", 2 * std::int64_t(s.width)});
+        } else {
+            parts.push_back({t.name, t.shape.dim(0) + t.shape.dim(1)});
+        }
+        for (const auto& [name, sum] : parts) {
+            if (!loraTargets(c.targets, name)) continue;
+            e.trainable += std::int64_t(c.rank) * sum;
+            ++e.matrices;
+            const std::size_t a = name.find('.', 4), b = name.find('.', a + 1);
+            kinds.insert(name.substr(a + 1, b - a - 1));
+        }
+    }
+    CostOptions o;
+    o.trainSeq = c.seqLen;
+    o.trainBatch = c.batch;
+    o.checkpointing = c.checkpointing;
+    o.loraRank = c.rank;
+    o.loraTargets.clear();
+    for (const std::string& k : kinds) o.loraTargets += (o.loraTargets.empty() ? "\\.(" : "|") + k;
+    o.loraTargets = kinds.empty() ? "^$" : o.loraTargets + ")\\.";
+    if (s.family == ModelFamily::Gpt2 && (kinds.count("attn_q") || kinds.count("attn_k") || kinds.count("attn_v")))
+        o.loraTargets = "attn_qkv|" + o.loraTargets; // the calculator sees the fused matrix
+    const CostReport r = computeCost(costShapeOf(s, model.tensors(), model.path()), o);
+    std::string row = "Full AMP";
+    if (c.method == FineTuneMethod::Lora)
+        row = quant.empty() ? "LoRA 16" : quant == "Q8_0" ? "QLoRA 8" : "QLoRA 4";
+    for (const TrainingMemory& m : r.training)
+        if (m.method == row) e.memory = m;
+    return e;
+}
+
 std::shared_ptr<const ModelFile> quantizedBase(const ModelFile& model, const std::string& type,
                                                const std::string& dir, bool reuse, const CancelToken* cancel) {
     QuantizeOptions q;
@@ -418,7 +776,8 @@ std::shared_ptr<const ModelFile> quantizedBase(const ModelFile& model, const std
 }
 
 FineTuneMetrics::FineTuneMetrics(std::string path, std::int64_t resumeAt) : m_path(std::move(path)) {
-    std::string kept = "step,train_loss,held_out_loss,reference_loss,tokens_per_s,learning_rate,gradient_norm\n";
+    std::string kept = "step,train_loss,held_out_loss,reference_loss,tokens_per_s,learning_rate,gradient_norm,"
+                       "held_out_accuracy\n";
     if (resumeAt >= 0) {
         // One row a step: rows after the checkpoint were measured by the run that died.
         std::ifstream in(m_path);
@@ -431,6 +790,32 @@ FineTuneMetrics::FineTuneMetrics(std::string path, std::int64_t resumeAt) : m_pa
     if (!out) throw std::runtime_error(m_path + ": cannot be written");
 }
 
+std::vector<FineTuneRow> readFineTuneMetrics(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error(path + ": cannot be read");
+    std::vector<FineTuneRow> rows;
+    std::string line;
+    for (bool header = true; std::getline(in, line); header = false) {
+        if (header || line.empty()) continue;
+        std::vector<double> cells;
+        std::size_t at = 0;
+        while (at <= line.size()) {
+            const std::size_t comma = std::min(line.find(',', at), line.size());
+            const std::string cell = line.substr(at, comma - at);
+            char* end = nullptr;
+            const double v = cell.empty() ? std::nan("") : std::strtod(cell.c_str(), &end);
+            if (!cell.empty() && end != cell.c_str() + cell.size())
+                throw std::runtime_error(path + ": '" + cell + "' is not a number");
+            cells.push_back(v);
+            at = comma + 1;
+        }
+        if (cells.size() == 7) cells.push_back(std::nan("")); // written before the accuracy column
+        if (cells.size() != 8) throw std::runtime_error(path + ": a row has " + std::to_string(cells.size()) + " cells, not 8");
+        rows.push_back({std::int64_t(cells[0]), cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]});
+    }
+    return rows;
+}
+
 void FineTuneMetrics::add(const FineTuneRow& r) {
     auto cell = [](double v) {
         if (!std::isfinite(v)) return std::string();
@@ -440,7 +825,8 @@ void FineTuneMetrics::add(const FineTuneRow& r) {
     };
     std::ofstream out(m_path, std::ios::app);
     out << r.step << ',' << cell(r.train) << ',' << cell(r.heldOut) << ',' << cell(r.reference) << ','
-        << cell(r.tokensPerSecond) << ',' << cell(r.learningRate) << ',' << cell(r.gradientNorm) << '\n';
+        << cell(r.tokensPerSecond) << ',' << cell(r.learningRate) << ',' << cell(r.gradientNorm) << ','
+        << cell(r.accuracy) << '\n';
     if (!out) throw std::runtime_error(m_path + ": cannot be written");
 }
 

@@ -160,7 +160,13 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
             const NodeId A = g.parameter("lora_a." + name, Tensor::fromFloats(Shape{r, in}, a));
             const NodeId Bm = g.parameter("lora_b." + name, Tensor::fromFloats(Shape{out, r}, b));
             plan->lora[name] = {A, Bm};
-            y = g.add(y, g.scale(g.matmul(g.matmul(x, A, true), Bm, true), o.lora.alpha / float(r)));
+            NodeId xa = x;
+            if (o.lora.dropout) {
+                const NodeId mask = g.input("lora_dropout." + name, g.node(x).shape);
+                plan->loraDropout[name] = mask;
+                xa = g.mul(x, mask);
+            }
+            y = g.add(y, g.scale(g.matmul(g.matmul(xa, A, true), Bm, true), o.lora.alpha / float(r)));
         }
         return has(prefix + ".bias") ? g.add(y, W(prefix + ".bias")) : y;
     };
@@ -191,12 +197,13 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
         g.capture(x);
         plan->embedding = x;
     }
-    const NodeId unembed = W(has("output.weight") ? "output.weight" : "token_embd.weight");
+    const NodeId unembed = o.features ? -1 : W(has("output.weight") ? "output.weight" : "token_embd.weight");
     auto finalLogits = [&](NodeId residual) {
         return g.matmul(norm(residual, "output_norm"), unembed, true);
     };
 
     for (int l = 0; l < s.layers; ++l) {
+        const NodeId blockBegin = NodeId(g.size());
         const NodeId h = norm(x, blk(l, "attn_norm"));
         NodeId q = linear(h, blk(l, "attn_q"));
         NodeId k = linear(h, blk(l, "attn_k"));
@@ -260,6 +267,7 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
             if (lens >= 0) g.capture(lens);
             plan->lens.push_back(lens); // the last layer's lens is the model's own output
         }
+        plan->blocks.emplace_back(blockBegin, NodeId(g.size()));
     }
     if (lastOnly) {
         // Only the next token's logits: gather the last row before the unembedding, which is
@@ -267,7 +275,9 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
         plan->lastRow = g.input("last_row", Shape{1}, DType::I32);
         x = g.embedding(x, plan->lastRow);
     }
-    if (cap.matmulInputs) {
+    if (o.features) {
+        plan->logits = norm(x, "output_norm");
+    } else if (cap.matmulInputs) {
         const NodeId h = norm(x, "output_norm");
         recordInput(h, has("output.weight") ? "output.weight" : "token_embd.weight");
         plan->logits = g.matmul(h, unembed, true);

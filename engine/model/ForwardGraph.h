@@ -38,6 +38,10 @@ struct Plan {
     std::map<std::string, NodeId> adjustable; // weights held as parameters
     /// LoRA adapters by weight name: (A [rank, in], B [out, rank]) parameters.
     std::map<std::string, std::pair<NodeId, NodeId>> lora;
+    /// LoRA dropout: the mask input [rows, in] multiplying each adapter's input, by weight name.
+    std::map<std::string, NodeId> loraDropout;
+    /// Each block's nodes, [first, end): the ranges gradient checkpointing recomputes.
+    std::vector<std::pair<NodeId, NodeId>> blocks;
     std::unique_ptr<Executable> exe;
 };
 
@@ -52,6 +56,9 @@ struct LoraOptions {
     std::string targets = "q_proj|v_proj"; ///< a regex over GGUF names or their HF module names
     std::uint64_t seed = 1;
     std::map<std::string, std::pair<std::vector<float>, std::vector<float>>> initial;
+    /// Dropout on each adapter's input (PEFT's lora_dropout): > 0 gives every adapter a mask
+    /// input (Plan::loraDropout) the trainer fills with kept / (1 - p) values each step.
+    bool dropout = false;
 };
 
 /// True when LoRA with `targets` adapts `weight` ("blk.3.attn_q.weight"): the pattern is
@@ -66,6 +73,9 @@ struct ForwardOptions {
     CaptureOptions capture;
     std::set<std::string> trainable; ///< weights held as F32 parameters
     LoraOptions lora;
+    /// Plan::logits is the final norm's output [rows, width] (the features a classification
+    /// head reads), not multiplied by the unembedding.
+    bool features = false;
 };
 
 std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, Tensor>& w,
