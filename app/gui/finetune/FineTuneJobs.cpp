@@ -60,44 +60,80 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
         }
         if (!request.quant.empty()) {
             ctx.progress(0.0, "quantizing the base to " + request.quant);
-            model = quantizedBase(*model, request.quant, request.outDir, false, &ctx.cancel);
+            model = quantizedBase(*model, request.quant, request.outDir, request.resume, &ctx.cancel);
         }
         const std::string text = readTextFile(request.dataPath);
-        const std::string reference = request.referencePath.empty() ? std::string() : readTextFile(request.referencePath);
+        // A head changes nothing of the model: no forgetting curve to draw.
+        const std::string reference = request.referencePath.empty() || request.config.method == FineTuneMethod::Head
+                                          ? std::string()
+                                          : readTextFile(request.referencePath);
         ctx.progress(0.0, "compiling the training step");
         FineTuner t(model, *backend, text, request.config);
         const FineTuneConfig& c = request.config;
-        const char* method = c.method == FineTuneMethod::Lora ? "LoRA" : c.method == FineTuneMethod::Full ? "full" : "top layers";
+        const std::string checkpoint = request.outDir.empty() ? std::string() : request.outDir + "/checkpoint.safetensors";
+        std::vector<FineTuneRow> earlier; // a resumed run's rows up to its checkpoint
+        if (request.resume) {
+            t.loadCheckpoint(checkpoint);
+            for (const FineTuneRow& r : readFineTuneMetrics(request.outDir + "/metrics.csv"))
+                if (r.step <= t.step()) earlier.push_back(r);
+        }
+        const char* method = c.method == FineTuneMethod::Lora   ? "LoRA"
+                             : c.method == FineTuneMethod::Full ? "full"
+                             : c.method == FineTuneMethod::Head ? "classification head"
+                                                                : "top layers";
         const Tokenizer tok = tokenizerFor(*model); // once: every sample uses it
-        const std::string base = sample(model, *backend, tok, {}, request.samplePrompt, request.sampleTokens);
+        const bool head = c.method == FineTuneMethod::Head;
+        // A head's "sample": the prompt's class probabilities and the held-out accuracy.
+        auto classified = [&] {
+            const std::vector<double> p = t.classify(request.samplePrompt);
+            std::string out = " → ";
+            char buf[64];
+            for (std::size_t k = 0; k < p.size(); ++k) {
+                std::snprintf(buf, sizeof buf, "%s%s %.3f", k ? ", " : "", t.classes()[k].c_str(), p[k]);
+                out += buf;
+            }
+            std::snprintf(buf, sizeof buf, " (held-out accuracy %.3f)", t.heldOutAccuracy());
+            return out + buf;
+        };
+        const std::string base = head ? std::string(" → (a head learns classes from the model's features)")
+                                      : sample(model, *backend, tok, {}, request.samplePrompt, request.sampleTokens);
         {
             std::lock_guard lock(live->mutex);
             live->trainable = t.trainableCount();
             live->method = method;
-            live->samples.push_back({0, base});
+            if (!head) live->samples.push_back({0, base});
+            for (const FineTuneRow& r : earlier) {
+                live->steps.push_back(double(r.step));
+                live->train.push_back(r.train);
+                live->heldOut.push_back(r.heldOut);
+                live->reference.push_back(r.reference);
+                live->tokensPerSecond.push_back(r.tokensPerSecond);
+                live->gradientNorm.push_back(r.gradientNorm);
+                live->learningRate.push_back(r.learningRate);
+            }
             ++live->version;
         }
         std::unique_ptr<FineTuneMetrics> metrics;
         if (!request.outDir.empty()) {
-            const char* methodName = c.method == FineTuneMethod::Lora ? "lora" : c.method == FineTuneMethod::Full ? "full" : "top";
-            nlohmann::json j{{"model", request.model->path()}, {"data", request.dataPath}, {"method", methodName},
-                             {"quant", request.quant}, {"rank", c.rank}, {"alpha", c.alpha}, {"targets", c.targets},
-                             {"top", c.topLayers}, {"steps", c.steps}, {"batch", c.batch}, {"seq", c.seqLen},
-                             {"lr", c.lr}, {"seed", c.seed}, {"eval-every", request.evalEvery},
-                             {"schedule", c.cosine ? "cosine" : "constant"}, {"warmup", c.warmup},
-                             {"trainable", t.trainableCount()}, {"reference", request.referencePath}};
-            std::ofstream(request.outDir + "/config.json") << j.dump(1) << "\n";
-            metrics = std::make_unique<FineTuneMetrics>(request.outDir + "/metrics.csv");
+            if (!request.resume)
+                writeFineTuneRun(request.outDir + "/config.json",
+                                 {request.model->path(), request.dataPath, request.referencePath, request.quant,
+                                  request.evalEvery, c},
+                                 t.trainableCount());
+            metrics = std::make_unique<FineTuneMetrics>(request.outDir + "/metrics.csv", request.resume ? t.step() : -1);
         }
         FineTuneSummary summary;
+        if (!earlier.empty()) summary.firstHeldOut = earlier.front().heldOut;
+        summary.stepBytes = t.stepBufferBytes();
         auto record = [&](std::int64_t step, double train, double rate) {
             const double held = t.evaluate(4);
             const double ref = reference.empty() ? std::nan("") : t.evaluate(4, &reference);
-            const std::string s = step == 0 ? std::string()
-                                            : sample(model, *backend, tok,
-                                                     c.method == FineTuneMethod::Lora ? t.mergedWeights() : t.trainable(),
-                                                     request.samplePrompt, request.sampleTokens);
-            if (step == 0) summary.firstHeldOut = held;
+            const std::string s = head ? classified()
+                                  : step == 0 ? std::string()
+                                              : sample(model, *backend, tok,
+                                                       c.method == FineTuneMethod::Lora ? t.mergedWeights() : t.trainable(),
+                                                       request.samplePrompt, request.sampleTokens);
+            if (step == 0 || (summary.firstHeldOut == 0 && earlier.empty())) summary.firstHeldOut = held;
             summary.lastHeldOut = held;
             std::lock_guard lock(live->mutex);
             live->steps.push_back(double(step));
@@ -107,20 +143,20 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
             live->tokensPerSecond.push_back(rate);
             live->gradientNorm.push_back(step == 0 ? std::nan("") : t.lastGradientNorm());
             live->learningRate.push_back(step == 0 ? std::nan("") : t.learningRate(step));
-            if (step > 0) live->samples.push_back({step, s});
+            if (step > 0 || head) live->samples.push_back({step, s});
             ++live->version;
             if (metrics)
                 metrics->add({step, train, held, ref, step > 0 ? rate : std::nan(""),
                               step > 0 ? t.learningRate(step) : std::nan(""),
-                              step > 0 ? t.lastGradientNorm() : std::nan("")});
+                              step > 0 ? t.lastGradientNorm() : std::nan(""), t.heldOutAccuracy()});
             // The run is safe on disk at every evaluation (llmlab-cli finetune --resume goes on).
-            if (!request.outDir.empty()) t.saveCheckpoint(request.outDir + "/checkpoint.safetensors");
+            if (!checkpoint.empty()) t.saveCheckpoint(checkpoint);
         };
-        record(0, std::nan(""), 0);
+        if (t.step() == 0) record(0, std::nan(""), 0);
         auto since = std::chrono::steady_clock::now();
         double sum = 0;
         int n = 0;
-        for (std::int64_t s = 1; s <= c.steps; ++s) {
+        for (std::int64_t s = t.step() + 1; s <= c.steps; ++s) {
             ctx.checkCancelled(); // what was measured stays in the live record and metrics.csv
             sum += t.trainStep();
             ++n;
@@ -128,7 +164,7 @@ JobFn makeFineTuneJob(FineTuneRequest request, std::shared_ptr<FineTuneLive> liv
             ctx.progress(double(s) / double(c.steps), "step " + std::to_string(s));
             if (s % std::max(1, request.evalEvery) == 0 || s == c.steps) {
                 const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-                record(s, sum / n, double(n) * c.batch * c.seqLen / std::max(1e-9, secs));
+                record(s, sum / n, double(n) * c.accumulate * c.batch * c.seqLen / std::max(1e-9, secs));
                 sum = 0;
                 n = 0;
                 since = std::chrono::steady_clock::now();

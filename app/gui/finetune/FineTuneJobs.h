@@ -31,6 +31,9 @@ struct FineTuneRequest {
     std::string samplePrompt = "Once upon a time";
     int sampleTokens = 32;
     std::string outDir;        ///< the run folder (created); empty: none written
+    /// Go on from outDir's checkpoint (a run stopped, cancelled or killed): its config.json gave
+    /// the rest of this request, its metrics.csv the curves so far.
+    bool resume = false;
 };
 
 /// What the running job has measured so far; the pane copies it under the mutex.
@@ -48,6 +51,7 @@ struct FineTuneSummary {
     std::int64_t steps = 0;
     double firstHeldOut = 0, lastHeldOut = 0;
     double seconds = 0;
+    std::uint64_t stepBytes = 0; ///< the compiled step's buffers, as the backend measures them
     QString outDir;
 };
 

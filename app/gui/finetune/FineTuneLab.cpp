@@ -3,19 +3,23 @@
 #include "finetune/FineTuneCharts.h"
 #include "formats/ModelFile.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFile>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSet>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
@@ -59,6 +63,9 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     m_method->addItem(tr("LoRA"), int(FineTuneMethod::Lora));
     m_method->addItem(tr("top layers"), int(FineTuneMethod::TopLayers));
     m_method->addItem(tr("full"), int(FineTuneMethod::Full));
+    m_method->addItem(tr("classification head"), int(FineTuneMethod::Head));
+    m_method->setToolTip(tr("LoRA adapters, the top blocks, every weight, or a classifier on the frozen model's "
+                            "features (its text: lines of label<TAB>text)"));
     m_quant = new QComboBox(this);
     m_quant->addItem(tr("as the file has it"), QString());
     for (const char* t : {"Q8_0", "Q4_0", "Q4_K"}) m_quant->addItem(QStringLiteral("QLoRA on %1").arg(QLatin1String(t)), QLatin1String(t));
@@ -85,6 +92,21 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     m_schedule = new QComboBox(this);
     m_schedule->addItem(tr("constant lr"));
     m_schedule->addItem(tr("cosine, 10% warm-up"));
+    m_accumulate = spin(this, 1, 1024, 1, tr("Gradient accumulation: micro-batches of `batch` sequences a step "
+                                             "(the memory of one, the gradient of all)"));
+    m_checkpointing = new QCheckBox(tr("checkpointing"), this);
+    m_checkpointing->setToolTip(tr("Gradient checkpointing: the backward pass recomputes each block from its "
+                                   "input, so a step holds one block's activations (a forward pass more of work)"));
+    m_dropout = new QDoubleSpinBox(this);
+    m_dropout->setRange(0.0, 0.9);
+    m_dropout->setSingleStep(0.05);
+    m_dropout->setValue(0.0);
+    m_dropout->setToolTip(tr("LoRA dropout on the adapters' input, in training only (PEFT's lora_dropout)"));
+    m_estimate = new QLabel(this);
+    m_estimate->setWordWrap(true);
+    m_estimate->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_resume = new QPushButton(tr("Resume…"), this);
+    m_resume->setToolTip(tr("Go on with a run folder from its last checkpoint (a run stopped, or killed)"));
     m_prompt = new QLineEdit(QStringLiteral("ROMEO:"), this);
     m_prompt->setToolTip(tr("The fixed prompt continued (greedily) at every evaluation, beside the base model's"));
     m_start = new QPushButton(tr("Start"), this);
@@ -109,6 +131,8 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     methodRow->addWidget(m_rank);
     methodRow->addWidget(new QLabel(tr("alpha"), this));
     methodRow->addWidget(m_alpha);
+    methodRow->addWidget(new QLabel(tr("dropout"), this));
+    methodRow->addWidget(m_dropout);
     methodRow->addWidget(new QLabel(tr("top"), this));
     methodRow->addWidget(m_top);
     methodRow->addWidget(m_targets, 1);
@@ -122,11 +146,18 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     }
     runRow->addStretch(1);
     form->addRow(tr("Run"), runRow);
+    auto* memoryRow = new QHBoxLayout;
+    memoryRow->addWidget(new QLabel(tr("accumulate"), this));
+    memoryRow->addWidget(m_accumulate);
+    memoryRow->addWidget(m_checkpointing);
+    memoryRow->addWidget(m_estimate, 1);
+    form->addRow(tr("Memory"), memoryRow);
     // The prompt on a row of its own: at 1280 px beside the run's settings it was cut.
     auto* sampleRow = new QHBoxLayout;
     sampleRow->addWidget(m_prompt, 1);
     sampleRow->addWidget(m_start);
     sampleRow->addWidget(m_stop);
+    sampleRow->addWidget(m_resume);
     form->addRow(tr("Sample prompt"), sampleRow);
 
     m_loss = new views::FineTuneLossChart(this);
@@ -187,12 +218,26 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     });
     auto methodChanged = [this] {
         const auto m = FineTuneMethod(m_method->currentData().toInt());
-        for (QWidget* w : std::initializer_list<QWidget*>{m_rank, m_alpha, m_targets, m_quant})
+        for (QWidget* w : std::initializer_list<QWidget*>{m_rank, m_alpha, m_targets, m_quant, m_dropout})
             w->setEnabled(m == FineTuneMethod::Lora);
         m_top->setEnabled(m == FineTuneMethod::TopLayers);
+        m_reference->setEnabled(m != FineTuneMethod::Head); // a head forgets nothing
+        m_chooseReference->setEnabled(m != FineTuneMethod::Head);
     };
     connect(m_method, &QComboBox::currentIndexChanged, this, methodChanged);
     methodChanged();
+    connect(m_resume, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Run folder to resume"), m_runsDir);
+        if (!dir.isEmpty()) resume(dir);
+    });
+    // The estimate follows every field it depends on.
+    for (QComboBox* b : {m_method, m_quant})
+        connect(b, &QComboBox::currentIndexChanged, this, &FineTuneLab::updateEstimate);
+    for (QSpinBox* b : {m_rank, m_top, m_batch, m_seq, m_accumulate})
+        connect(b, &QSpinBox::valueChanged, this, &FineTuneLab::updateEstimate);
+    connect(m_targets, &QLineEdit::textChanged, this, &FineTuneLab::updateEstimate);
+    connect(m_data, &QLineEdit::editingFinished, this, &FineTuneLab::updateEstimate);
+    connect(m_checkpointing, &QCheckBox::toggled, this, &FineTuneLab::updateEstimate);
     connect(m_runner, &JobRunner::jobProgress, this, [this](quint64 id, const QString&, double f, const QString& what) {
         if (id == m_job) setMessage(QStringLiteral("%1% %2").arg(int(100 * f)).arg(what));
     });
@@ -201,11 +246,12 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
         const auto s = result.value<FineTuneSummary>();
         poll();
         ++m_finished;
-        jobEnded(tr("%1 steps in %2 s: held-out loss %3 → %4%5")
+        jobEnded(tr("%1 steps in %2 s: held-out loss %3 → %4; the step's buffers %5 MB%6")
                      .arg(s.steps)
                      .arg(s.seconds, 0, 'f', 1)
                      .arg(s.firstHeldOut, 0, 'f', 3)
                      .arg(s.lastHeldOut, 0, 'f', 3)
+                     .arg(double(s.stepBytes) / 1e6, 0, 'f', 1)
                      .arg(s.outDir.isEmpty() ? QString() : tr("; metrics in %1").arg(QDir::toNativeSeparators(s.outDir))));
     });
     connect(m_runner, &JobRunner::jobFailed, this, [this](quint64 id, const QString&, const QString& message) {
@@ -217,7 +263,11 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     setModel(nullptr);
 }
 
-FineTuneLab::~FineTuneLab() = default;
+FineTuneLab::~FineTuneLab() {
+    // The children are deleted after this object's members: a line edit losing focus as the
+    // window closes would otherwise call updateEstimate on a model already gone.
+    for (QWidget* w : findChildren<QWidget*>()) w->blockSignals(true);
+}
 
 void FineTuneLab::setModel(std::shared_ptr<const ModelFile> model) {
     if (m_job) stop();
@@ -238,7 +288,66 @@ void FineTuneLab::setModel(std::shared_ptr<const ModelFile> model) {
         m_modelLabel->setText(tr("(none: open a model, File → Open)"));
         setMessage(tr("Open a model to fine-tune it"));
     }
+    updateEstimate();
     updateButtons();
+}
+
+QString FineTuneLab::estimate() const {
+    return m_estimate->text();
+}
+
+FineTuneConfig FineTuneLab::configFromFields() const {
+    FineTuneConfig c;
+    c.method = FineTuneMethod(m_method->currentData().toInt());
+    c.rank = m_rank->value();
+    c.alpha = float(m_alpha->value());
+    c.targets = m_targets->text().toStdString();
+    c.loraDropout = float(m_dropout->value());
+    c.topLayers = m_top->value();
+    c.steps = m_steps->value();
+    c.batch = m_batch->value();
+    c.seqLen = m_seq->value();
+    c.accumulate = m_accumulate->value();
+    c.checkpointing = m_checkpointing->isChecked();
+    c.lr = m_lr->value();
+    c.cosine = m_schedule->currentIndex() == 1;
+    c.warmup = c.cosine ? std::max<std::int64_t>(1, c.steps / 10) : 0;
+    return c;
+}
+
+void FineTuneLab::updateEstimate() {
+    if (!m_model) {
+        m_estimate->clear();
+        return;
+    }
+    const FineTuneConfig c = configFromFields();
+    const std::string quant = c.method == FineTuneMethod::Lora ? m_quant->currentData().toString().toStdString() : std::string();
+    int classes = 2; // a head's: the labels of its data, where the file can be read
+    if (c.method == FineTuneMethod::Head) {
+        QFile f(m_data->text());
+        if (f.size() < (64 << 20) && f.open(QIODevice::ReadOnly)) {
+            QSet<QByteArray> labels;
+            while (!f.atEnd()) {
+                const QByteArray line = f.readLine();
+                if (const qsizetype tab = line.indexOf('\t'); tab > 0) labels.insert(line.left(tab));
+            }
+            classes = std::max<int>(2, int(labels.size()));
+        }
+    }
+    try {
+        const FineTuneEstimate e = estimateFineTune(*m_model, c, quant, classes);
+        const TrainingMemory& m = e.memory;
+        auto gb = [](double bytes) { return QString::number(bytes / 1e9, 'f', bytes < 1e8 ? 3 : 2); };
+        QString what = tr("trains %1 values").arg(QLocale().toString(qlonglong(e.trainable)));
+        if (c.method == FineTuneMethod::Lora) what += tr(" (%n matrices adapted)", nullptr, e.matrices);
+        if (c.method == FineTuneMethod::Head) what += tr(" (%n classes)", nullptr, classes);
+        m_estimate->setText(tr("%1 · the cost calculator, %2: %3 GB (weights %4, adapters %5, gradients and "
+                               "Adam %6, activations %7)")
+                                .arg(what, QString::fromStdString(m.method), gb(m.total()), gb(m.weights),
+                                     gb(m.adapters), gb(m.gradients + m.optimizer + m.master), gb(m.activations)));
+    } catch (const std::exception& e) {
+        m_estimate->setText(QString::fromStdString(e.what()));
+    }
 }
 
 QString FineTuneLab::message() const {
@@ -251,6 +360,7 @@ void FineTuneLab::setMessage(const QString& text) {
 
 void FineTuneLab::updateButtons() {
     m_start->setEnabled(m_job == 0 && m_model);
+    m_resume->setEnabled(m_job == 0 && m_model);
     m_stop->setEnabled(m_job != 0);
 }
 
@@ -268,23 +378,73 @@ void FineTuneLab::start() {
     r.model = m_model;
     r.dataPath = m_data->text().toStdString();
     r.referencePath = m_reference->text().toStdString();
-    r.config.method = FineTuneMethod(m_method->currentData().toInt());
-    r.config.rank = m_rank->value();
-    r.config.alpha = float(m_alpha->value());
-    r.config.targets = m_targets->text().toStdString();
-    r.config.topLayers = m_top->value();
-    r.config.steps = m_steps->value();
-    r.config.batch = m_batch->value();
-    r.config.seqLen = m_seq->value();
-    r.config.lr = m_lr->value();
-    r.config.cosine = m_schedule->currentIndex() == 1;
-    r.config.warmup = r.config.cosine ? std::max<std::int64_t>(1, r.config.steps / 10) : 0;
+    r.config = configFromFields();
     if (r.config.method == FineTuneMethod::Lora) r.quant = m_quant->currentData().toString().toStdString();
     r.evalEvery = m_every->value();
-    r.samplePrompt = m_prompt->text().toStdString();
-    m_runPrompt = m_prompt->text();
     m_lastRun = m_runsDir + QStringLiteral("/") + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss"));
     r.outDir = m_lastRun.toStdString();
+    submit(std::move(r));
+}
+
+bool FineTuneLab::resume(const QString& dir) {
+    if (!m_model || m_job) {
+        setMessage(m_model ? tr("A run is going: stop it first") : tr("Open the run's model first"));
+        return false;
+    }
+    FineTuneRun run;
+    try {
+        run = readFineTuneRun((dir + QStringLiteral("/config.json")).toStdString());
+    } catch (const std::exception& e) {
+        setMessage(QString::fromStdString(e.what()));
+        return false;
+    }
+    if (!QFileInfo::exists(dir + QStringLiteral("/checkpoint.safetensors"))) {
+        setMessage(tr("%1: no checkpoint to go on from").arg(QDir::toNativeSeparators(dir)));
+        return false;
+    }
+    if (QFileInfo(QString::fromStdString(run.model)).canonicalFilePath() !=
+        QFileInfo(QString::fromStdString(m_model->path())).canonicalFilePath()) {
+        setMessage(tr("%1 was trained on %2, not on the opened %3: open that model to resume it")
+                       .arg(QDir::toNativeSeparators(dir), QString::fromStdString(run.model),
+                            QString::fromStdString(m_model->path())));
+        return false;
+    }
+    // The pane shows what the run uses.
+    const FineTuneConfig& c = run.config;
+    m_data->setText(QString::fromStdString(run.data));
+    m_reference->setText(QString::fromStdString(run.reference));
+    m_method->setCurrentIndex(m_method->findData(int(c.method)));
+    m_quant->setCurrentIndex(std::max(0, m_quant->findData(QString::fromStdString(run.quant))));
+    m_rank->setValue(c.rank);
+    m_alpha->setValue(c.alpha);
+    m_targets->setText(QString::fromStdString(c.targets));
+    m_dropout->setValue(c.loraDropout);
+    m_top->setValue(c.topLayers);
+    m_steps->setValue(int(c.steps));
+    m_batch->setValue(c.batch);
+    m_seq->setValue(c.seqLen);
+    m_accumulate->setValue(c.accumulate);
+    m_checkpointing->setChecked(c.checkpointing);
+    m_lr->setValue(c.lr);
+    m_schedule->setCurrentIndex(c.cosine ? 1 : 0);
+    m_every->setValue(run.evalEvery);
+    FineTuneRequest r;
+    r.model = m_model;
+    r.dataPath = run.data;
+    r.referencePath = run.reference;
+    r.config = c;
+    r.quant = run.quant;
+    r.evalEvery = run.evalEvery;
+    r.outDir = dir.toStdString();
+    r.resume = true;
+    m_lastRun = dir;
+    submit(std::move(r));
+    return true;
+}
+
+void FineTuneLab::submit(FineTuneRequest r) {
+    r.samplePrompt = m_prompt->text().toStdString();
+    m_runPrompt = m_prompt->text();
     m_live = std::make_shared<FineTuneLive>();
     m_shownVersion = -1;
     m_samples->clear();
@@ -294,7 +454,7 @@ void FineTuneLab::start() {
     m_lrChart->setSeries({}, {});
     m_job = m_runner->submit(kJob, tr("Fine-tuning"), makeFineTuneJob(r, m_live));
     m_timer->start();
-    setMessage(tr("Fine-tuning…"));
+    setMessage(r.resume ? tr("Resuming %1…").arg(QDir::toNativeSeparators(m_lastRun)) : tr("Fine-tuning…"));
     updateButtons();
 }
 
@@ -337,7 +497,9 @@ void FineTuneLab::poll() {
     m_lrChart->setSeries(steps, lr);
     QString text = tr("%1, %2 values trained\n\n").arg(QString::fromStdString(method)).arg(trainable);
     for (const auto& [step, s] : samples)
-        text += (step == 0 ? tr("base model") : tr("step %1").arg(step)) + QStringLiteral(": ") +
+        text += (step == 0 ? (method == "classification head" ? tr("untrained head") : tr("base model"))
+                           : tr("step %1").arg(step)) +
+                QStringLiteral(": ") +
                 (m_runPrompt + QString::fromStdString(s)).simplified() + QStringLiteral("\n\n");
     m_samples->setPlainText(text);
     m_samples->moveCursor(QTextCursor::End);

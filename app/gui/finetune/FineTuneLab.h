@@ -10,6 +10,7 @@
 
 #include <memory>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -53,7 +54,13 @@ public:
     QDoubleSpinBox* lrBox() const { return m_lr; }
     QSpinBox* evalEveryBox() const { return m_every; }
     QLineEdit* promptEdit() const { return m_prompt; }
+    QSpinBox* accumulateBox() const { return m_accumulate; }
+    QCheckBox* checkpointingBox() const { return m_checkpointing; }
+    QDoubleSpinBox* dropoutBox() const { return m_dropout; }
+    /// What the configuration trains and the memory the cost calculator predicts, before Start.
+    QString estimate() const;
     QPushButton* startButton() const { return m_start; }
+    QPushButton* resumeButton() const { return m_resume; }
     QPushButton* stopButton() const { return m_stop; }
     views::FineTuneLossChart* lossChart() const { return m_loss; }
     views::FineTuneSpeedChart* speedChart() const { return m_speed; }
@@ -68,8 +75,14 @@ public:
 public slots:
     void start();
     void stop();
+    /// Goes on with the run in `dir` from its last checkpoint: its config.json sets the pane's
+    /// fields, its metrics.csv the curves so far. False (and a message) when it cannot.
+    bool resume(const QString& dir);
 
 private:
+    FineTuneConfig configFromFields() const;
+    void updateEstimate();
+    void submit(FineTuneRequest request);
     void poll();
     void jobEnded(const QString& message);
     void setMessage(const QString& text);
@@ -99,6 +112,11 @@ private:
     QSpinBox* m_seq;
     QDoubleSpinBox* m_lr;
     QSpinBox* m_every;
+    QSpinBox* m_accumulate;
+    QCheckBox* m_checkpointing;
+    QDoubleSpinBox* m_dropout;
+    QLabel* m_estimate;
+    QPushButton* m_resume;
     QLineEdit* m_prompt;
     QPushButton* m_start;
     QPushButton* m_stop;
