@@ -1,5 +1,7 @@
 #include "CpuBackend.h"
 
+#include "BufferPlan.h"
+
 #include "CpuGradOps.h"
 #include "CpuOps.h"
 #include "DotKernels.h"
@@ -41,7 +43,12 @@ public:
         m_ints.resize(nodes.size());
         m_ptr.resize(nodes.size(), nullptr);
         m_packed.resize(nodes.size());
-        const std::vector<int> pooled = planBuffers();
+        // Intermediate values share one arena (BufferPlan: an offset no value alive at the same
+        // time holds), so a pass holds what is alive at once: a training step with gradient
+        // checkpointing, 175 MB instead of the 576 MB handing dead buffers on had pooled.
+        const BufferPlan plan = planBuffers(m_graph, 64, 4, std::int64_t(1) << 62);
+        m_arena.assign(plan.arenaBytes.empty() ? 0 : std::size_t(plan.arenaBytes[0] / 4), 0.0f);
+        m_clearFirst.assign(nodes.size(), false);
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             const Node& n = nodes[i];
             const auto count = std::size_t(n.shape.numel());
@@ -65,8 +72,8 @@ public:
                 m_ptr[i] = m_ptr[std::size_t(n.inputs[0])];
             } else if (n.dtype == DType::I32) {
                 m_ints[i].assign(count, 0);
-            } else if (pooled[i] >= 0) {
-                m_ptr[i] = m_pool[std::size_t(pooled[i])].data();
+            } else if (plan.arena[i] >= 0) {
+                m_ptr[i] = m_arena.data() + plan.offset[i] / 4;
                 m_clearFirst[i] = true;
             } else {
                 m_values[i].assign(count, 0.0f);
@@ -108,7 +115,7 @@ public:
     std::uint64_t bufferBytes() const override {
         std::uint64_t bytes = 0;
         for (const auto& v : m_values) bytes += v.size() * sizeof(float);
-        for (const auto& v : m_pool) bytes += v.size() * sizeof(float);
+        bytes += m_arena.size() * sizeof(float);
         for (const auto& v : m_ints) bytes += v.size() * sizeof(std::int32_t);
         return bytes;
     }
@@ -127,67 +134,6 @@ public:
     }
 
 private:
-    // Intermediate F32 values share buffers once dead: node i takes a free buffer (the
-    // smallest that fits, else the largest grown) and gives its inputs' buffers back after
-    // the last node that reads them. Inputs, states, parameters, captured values and anything
-    // an in-place op aliases or writes keep buffers of their own. Returns each node's pool
-    // buffer (-1: its own) and sizes m_pool. A pass of the TinyLlama shape over 256 tokens held
-    // ~1 GB of intermediates before; now what is alive at once.
-    std::vector<int> planBuffers() {
-        const auto& nodes = m_graph.nodes();
-        const std::size_t N = nodes.size();
-        m_clearFirst.assign(N, false);
-        std::vector<std::size_t> root(N);
-        std::vector<bool> pinned(N, false);
-        for (std::size_t i = 0; i < N; ++i) {
-            const Node& n = nodes[i];
-            root[i] = n.outputAliasesInput0 ? root[std::size_t(n.inputs[0])] : i;
-            if (n.op == OpKind::Input || n.op == OpKind::State || n.op == OpKind::Parameter ||
-                n.op == OpKind::Constant || n.dtype != DType::F32 || n.captured)
-                pinned[root[i]] = true;
-            for (int k : n.alsoWrites) pinned[root[std::size_t(n.inputs[std::size_t(k)])]] = true;
-        }
-        if (std::getenv("LLMLAB_NO_BUFFER_REUSE")) return std::vector<int>(N, -1);
-        std::vector<std::size_t> lastUse(N);
-        for (std::size_t i = 0; i < N; ++i) {
-            lastUse[root[i]] = std::max(lastUse[root[i]], i);
-            for (NodeId in : nodes[i].inputs) {
-                const std::size_t r = root[std::size_t(in)];
-                lastUse[r] = std::max(lastUse[r], i);
-            }
-        }
-        std::vector<std::vector<std::size_t>> freedAt(N);
-        for (std::size_t r = 0; r < N; ++r)
-            if (root[r] == r && !pinned[r]) freedAt[lastUse[r]].push_back(r);
-        std::vector<int> buffer(N, -1);
-        std::vector<std::size_t> capacity;
-        std::vector<int> freeList;
-        for (std::size_t i = 0; i < N; ++i) {
-            if (root[i] == i && !pinned[i]) {
-                const std::size_t need = std::size_t(nodes[i].shape.numel());
-                int best = -1;
-                for (int b : freeList)
-                    if (capacity[std::size_t(b)] >= need &&
-                        (best < 0 || capacity[std::size_t(b)] < capacity[std::size_t(best)]))
-                        best = b;
-                if (best < 0)
-                    for (int b : freeList)
-                        if (best < 0 || capacity[std::size_t(b)] > capacity[std::size_t(best)]) best = b;
-                if (best < 0) {
-                    best = int(capacity.size());
-                    capacity.push_back(0);
-                } else {
-                    freeList.erase(std::find(freeList.begin(), freeList.end(), best));
-                }
-                capacity[std::size_t(best)] = std::max(capacity[std::size_t(best)], need);
-                buffer[i] = best;
-            }
-            for (std::size_t r : freedAt[i]) freeList.push_back(buffer[r]);
-        }
-        m_pool.resize(capacity.size());
-        for (std::size_t b = 0; b < capacity.size(); ++b) m_pool[b].assign(capacity[b], 0.0f);
-        return buffer;
-    }
 
     // True when constant `id` can stay packed: its rows can be widened one by one and every
     // reader takes it as a weight matrix.
@@ -495,7 +441,7 @@ private:
     int m_threads;
     bool m_invariant = false; // batch-invariant kernels (CpuBackend::setBatchInvariant)
     std::vector<std::vector<float>> m_values;
-    std::vector<std::vector<float>> m_pool; // shared buffers of intermediate values
+    std::vector<float> m_arena;             // intermediate values, at planned offsets
     std::vector<bool> m_clearFirst;         // a pooled node's buffer is zeroed before it runs
     std::vector<std::vector<std::int32_t>> m_ints;
     std::vector<const float*> m_ptr;

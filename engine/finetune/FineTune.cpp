@@ -333,7 +333,9 @@ FineTuner::FineTuner(std::shared_ptr<const ModelFile> model, Backend& backend, c
     }
     I.evalOptions = o;
     I.evalOptions.lora.dropout = false;
-    I.step = buildPlan(s, I.weights, m_model->path(), o);
+    ForwardOptions stepOptions = o;
+    stepOptions.captureLogits = false; // a step reads its loss only
+    I.step = buildPlan(s, I.weights, m_model->path(), stepOptions);
     Graph& g = I.step->graph;
     const int B = c.batch, T = c.seqLen;
     const NodeId out = I.head ? I.appendHead(*I.step, B, s.width) : I.step->logits;

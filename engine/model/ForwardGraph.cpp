@@ -284,7 +284,7 @@ std::unique_ptr<Plan> buildPlan(const ModelSpec& s, const std::map<std::string, 
     } else {
         plan->logits = finalLogits(x);
     }
-    g.capture(plan->logits);
+    if (o.captureLogits) g.capture(plan->logits);
     if (cap.logitLens) plan->lens.back() = plan->logits;
     if (cap.hookGradients && !plan->hooks.empty()) {
         // d(sum(logits * weights))/d(add) at a hook is the gradient at the hook's value.
