@@ -1,5 +1,9 @@
 #include "VulkanExecutable.h"
 
+#include "BufferPlan.h"
+
+#include <algorithm>
+
 #include <cstring>
 #include <stdexcept>
 
@@ -62,6 +66,17 @@ void VulkanExecutable::allocateBuffers() {
     m_buffers.resize(nodes.size());
     m_staging.resize(nodes.size());
     m_inputValues.resize(nodes.size());
+    // Intermediates in arenas, each no larger than one storage buffer binding may be; offsets
+    // aligned as descriptors need them.
+    const VkPhysicalDeviceLimits& limits = m_ctx->limits();
+    const std::int64_t align = std::max<std::int64_t>(16, std::int64_t(limits.minStorageBufferOffsetAlignment));
+    const BufferPlan plan = planBuffers(m_graph, align, 16, std::int64_t(limits.maxStorageBufferRange) / align * align);
+    for (std::size_t a = 0; a < plan.arenaBytes.size(); ++a)
+        m_arenas.push_back(std::make_unique<Buffer>(*m_ctx, std::uint64_t(plan.arenaBytes[a]), Buffer::Kind::Device,
+                                                    "arena " + std::to_string(a) + " of intermediate values"));
+    m_arenaOf = plan.arena;
+    m_offsetOf.assign(nodes.size(), 0);
+    m_slotOf.assign(nodes.size(), 0);
     std::vector<NodeId> states;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const Node& n = nodes[i];
@@ -70,6 +85,11 @@ void VulkanExecutable::allocateBuffers() {
             continue;
         }
         m_storage[i] = NodeId(i);
+        if (m_arenaOf[i] >= 0) {
+            m_offsetOf[i] = VkDeviceSize(plan.offset[i]);
+            m_slotOf[i] = std::max<VkDeviceSize>(16, (nodeBytes(n) + 15) / 16 * 16);
+            continue;
+        }
         const bool packed = keepsPacked(m_graph, NodeId(i));
         m_buffers[i] = std::make_unique<Buffer>(*m_ctx, packed ? packedBytes(n) : nodeBytes(n),
                                                 Buffer::Kind::Device, describe(n));
@@ -230,9 +250,20 @@ std::vector<float> VulkanExecutable::readDevice(NodeId storage, std::int64_t cou
     return values;
 }
 
-VkBuffer VulkanExecutable::bufferFor(NodeId binding, std::size_t step) const {
-    if (binding == kRopeTableBinding) return m_ropeTables[step]->get();
-    return m_buffers[std::size_t(storageOf(binding))]->get();
+VulkanExecutable::Location VulkanExecutable::locate(NodeId binding, std::size_t step) const {
+    if (binding == kRopeTableBinding) return {m_ropeTables[step]->get(), 0, VK_WHOLE_SIZE, -2 - std::int64_t(m_arenas.size()) - std::int64_t(step)};
+    const std::size_t s = std::size_t(storageOf(binding));
+    if (m_arenaOf[s] >= 0)
+        return {m_arenas[std::size_t(m_arenaOf[s])]->get(), m_offsetOf[s], m_slotOf[s], -1 - m_arenaOf[s]};
+    return {m_buffers[s]->get(), 0, VK_WHOLE_SIZE, std::int64_t(s)};
+}
+
+std::uint64_t VulkanExecutable::bufferBytes() const {
+    std::uint64_t bytes = 0;
+    for (const auto& b : m_arenas) bytes += b->size();
+    for (const auto& b : m_buffers)
+        if (b) bytes += b->size();
+    return bytes;
 }
 
 void VulkanExecutable::createDescriptorSets() {
@@ -263,7 +294,8 @@ void VulkanExecutable::createDescriptorSets() {
         std::vector<VkDescriptorBufferInfo> infos(bindings.size());
         std::vector<VkWriteDescriptorSet> writes(bindings.size());
         for (std::size_t b = 0; b < bindings.size(); ++b) {
-            infos[b] = {bufferFor(bindings[b], s), 0, VK_WHOLE_SIZE};
+            const Location at = locate(bindings[b], s);
+            infos[b] = {at.buffer, at.offset, at.range};
             writes[b] = {};
             writes[b].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
             writes[b].dstSet = step.set;
@@ -322,20 +354,34 @@ void VulkanExecutable::record() {
         memoryBarrier(m_cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
 
-    // Dispatches in graph order, tracked per buffer (in-place ops share input 0's). A barrier
-    // goes in when a step reads or writes a buffer written since the last barrier (RAW, WAW),
-    // or writes one read since then (WAR: an in-place update after the reads of the old value).
-    std::vector<bool> written(nodes.size(), false), read(nodes.size(), false);
+    // Dispatches in graph order, tracked per memory range (a buffer of its own, or a slot of an
+    // arena, which later values reuse). A barrier goes in when a step reads or writes a range
+    // written since the last barrier (RAW, WAW), or writes one read since then (WAR: an in-place
+    // update after the reads of the old value, or a value taking a dead one's slot).
+    struct Range {
+        std::int64_t space;
+        VkDeviceSize lo, hi;
+        bool overlaps(const Range& o) const { return space == o.space && lo < o.hi && o.lo < hi; }
+    };
+    auto rangeOf = [&](NodeId b, std::size_t s) {
+        const Location at = locate(b, s);
+        return at.space < 0 && b != kRopeTableBinding ? Range{at.space, at.offset, at.offset + at.range}
+                                                      : Range{at.space, 0, 1};
+    };
+    auto hits = [](const std::vector<Range>& set, const Range& r) {
+        return std::any_of(set.begin(), set.end(), [&](const Range& x) { return x.overlaps(r); });
+    };
+    std::vector<Range> written, read;
     bool anyWritten = false;
     for (std::size_t s = 0; s < m_steps.size(); ++s) {
         const Step& step = m_steps[s];
         if (step.plan.empty) continue;
         bool hazard = false;
         for (NodeId b : step.plan.bindings)
-            if (b >= 0 && written[std::size_t(storageOf(b))]) hazard = true;
+            if (b >= 0 && hits(written, rangeOf(b, s))) hazard = true;
         for (NodeId w : step.plan.writes) {
-            const std::size_t b = std::size_t(storageOf(w));
-            if (written[b] || read[b]) hazard = true;
+            const Range r = rangeOf(w, s);
+            if (hits(written, r) || hits(read, r)) hazard = true;
         }
         if (hazard) {
             // Earlier dispatches' writes (and reads, by the execution dependency) before this
@@ -343,8 +389,8 @@ void VulkanExecutable::record() {
             memoryBarrier(m_cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                           VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-            std::fill(written.begin(), written.end(), false);
-            std::fill(read.begin(), read.end(), false);
+            written.clear();
+            read.clear();
         }
         vkCmdBindPipeline(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, step.pipeline->pipeline());
         vkCmdBindDescriptorSets(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, step.pipeline->layout(), 0,
@@ -354,8 +400,8 @@ void VulkanExecutable::record() {
                                std::uint32_t(step.plan.push.size()), step.plan.push.data());
         vkCmdDispatch(m_cmd, step.plan.groups[0], step.plan.groups[1], step.plan.groups[2]);
         for (NodeId b : step.plan.bindings)
-            if (b >= 0) read[std::size_t(storageOf(b))] = true;
-        for (NodeId w : step.plan.writes) written[std::size_t(storageOf(w))] = true;
+            if (b >= 0) read.push_back(rangeOf(b, s));
+        for (NodeId w : step.plan.writes) written.push_back(rangeOf(w, s));
         anyWritten = true;
     }
 

@@ -1,4 +1,6 @@
-// A graph compiled for the Vulkan backend: one buffer per node (in-place ops share input 0's),
+// A graph compiled for the Vulkan backend: intermediate values in a few arenas at offsets
+// planned from their lifetimes, a buffer of its own for every input, constant, parameter,
+// state and captured value (in-place ops share input 0's),
 // constants and parameters uploaded once, states zeroed once, the whole graph recorded into one
 // command buffer that run() resubmits. Parameters and states keep their values between runs.
 #pragma once
@@ -22,6 +24,7 @@ public:
     void setInput(NodeId id, std::span<const std::int32_t> values) override;
     void run() override;
     std::vector<float> read(NodeId id) const override;
+    std::uint64_t bufferBytes() const override;
 
 private:
     struct Step {
@@ -35,7 +38,14 @@ private:
     void createDescriptorSets();
     void record();
     void writeInput(NodeId id, const void* data, std::size_t bytes, DType dtype);
-    VkBuffer bufferFor(NodeId binding, std::size_t step) const;
+    /// Where a binding's values are: a buffer of its own, or a range of an arena.
+    struct Location {
+        VkBuffer buffer = VK_NULL_HANDLE;
+        VkDeviceSize offset = 0, range = VK_WHOLE_SIZE;
+        std::int64_t space = 0; ///< for hazards: the own buffer's node, or -1 - arena
+    };
+    Location locate(NodeId binding, std::size_t step) const;
+    VkBuffer bufferFor(NodeId binding, std::size_t step) const { return locate(binding, step).buffer; }
     /// The node whose buffer holds `id`'s values (itself, or input 0's for in-place ops).
     NodeId storageOf(NodeId id) const { return m_storage[std::size_t(id)]; }
     /// Parameter and state buffers (and in-place ops on them): kept between runs, so they are
@@ -49,7 +59,12 @@ private:
     KernelConfig m_config;
     std::vector<Step> m_steps;
     std::vector<NodeId> m_storage;                  ///< per node, see storageOf()
-    std::vector<std::unique_ptr<Buffer>> m_buffers; ///< per node (device-local); null if aliased
+    std::vector<std::unique_ptr<Buffer>> m_buffers; ///< per node (device-local); null if aliased or in an arena
+    /// Intermediate values share a few arenas (BufferPlan): a node's arena (-1: none), offset
+    /// and slot size there.
+    std::vector<std::unique_ptr<Buffer>> m_arenas;
+    std::vector<int> m_arenaOf;
+    std::vector<VkDeviceSize> m_offsetOf, m_slotOf;
     std::vector<std::unique_ptr<Buffer>> m_staging; ///< per input/captured node, when not unified
     std::vector<std::unique_ptr<Buffer>> m_ropeTables; ///< per step (null for non-rope steps)
     std::vector<std::vector<float>> m_inputValues;     ///< last values set, for read() of inputs
