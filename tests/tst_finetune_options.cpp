@@ -6,13 +6,21 @@
 #include "TestSupport.h"
 #include "TextFile.h"
 #include "finetune/FineTune.h"
+#include "finetune/PeftAdapter.h"
 #include "formats/ModelFile.h"
+#include "formats/SafetensorsWriter.h"
+#include "model/Generator.h"
+#include "model/LanguageModel.h"
+#include "quant/ModelQuantizer.h"
+
+#include <QDir>
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
 #include <fstream>
+#include <random>
 
 using namespace llmlab;
 
@@ -240,6 +248,95 @@ private slots:
             QVERIFY(QString(e.what()).contains(QStringLiteral("classes")));
         }
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, t.evaluate(1, &data));
+    }
+
+    // GPT-2 keeps q, k and v in one Conv1D matrix, PEFT adapts it as one (c_attn): a trained
+    // adapter goes out fused at rank 3r and comes back as the three it was; one trained
+    // elsewhere at c_attn's own rank merges to W + (alpha/r) B A on the fused matrix; merged
+    // weights go into a GGUF under the file's names and give the adapter's logits.
+    void gpt2AdaptersInPeftLayout() {
+        LLMLAB_REQUIRE_FIXTURE("hf/tiny-random-gpt2", path);
+        LLMLAB_REQUIRE_FIXTURE("corpus/tinyshakespeare.txt", text);
+        const auto m = test::openModel(path);
+        auto backend = test::cpuBackend();
+        FineTuneConfig c = loraConfig();
+        c.targets = "attn_q|attn_k|attn_v|attn_output|ffn_down";
+        FineTuner t(m, *backend, corpus(text, 20000), c);
+        for (int i = 0; i < 3; ++i) t.trainStep();
+        const LoraAdapter trained = t.adapter();
+        QTemporaryDir dir;
+        const std::string folder = dir.filePath(QStringLiteral("adapter")).toStdString();
+        writePeftAdapter(folder, *m, trained);
+        const std::string config = readTextFile(folder + "/adapter_config.json");
+        QVERIFY(config.find("\"fan_in_fan_out\": true") != std::string::npos);
+        QVERIFY(config.find("\"attn.c_attn\": 12") != std::string::npos); // rank_pattern: 3 r
+        std::string error;
+        const auto file = ModelFile::open(folder + "/adapter_model.safetensors", &error);
+        QVERIFY2(file, error.c_str());
+        int fused = 0;
+        for (const TensorInfo& ti : file->tensors()) {
+            if (ti.sourceName == "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight") {
+                QCOMPARE(ti.shape, Shape({12, m->spec().width}));
+                ++fused;
+            }
+            if (ti.sourceName == "base_model.model.transformer.h.0.attn.c_attn.lora_B.weight") {
+                QCOMPARE(ti.shape, Shape({3 * m->spec().width, 12}));
+                ++fused;
+            }
+        }
+        QCOMPARE(fused, 2);
+        const LoraAdapter back = readPeftAdapter(folder, *m);
+        QVERIFY(back.tensors == trained.tensors); // the block-diagonal B split back exactly
+        QVERIFY(back.scales.empty());
+
+        // The merge, applied to a session and written to a file, is the adapter.
+        const std::vector<std::int32_t> ids = tokenizerFor(*m).encode("ROMEO: the king is dead");
+        const std::vector<float> adapted = t.logits(ids);
+        auto sessionLogits = [&](std::shared_ptr<const ModelFile> model, const std::map<std::string, std::vector<float>>& w) {
+            InferenceSession s(model, *backend, 64);
+            std::vector<std::string> names;
+            for (const auto& [name, v] : w) names.push_back(name);
+            if (!names.empty()) s.makeAdjustable(names);
+            for (const auto& [name, v] : w) s.setWeight(name, v);
+            return s.prefill(ids);
+        };
+        const std::vector<float> merged = sessionLogits(m, mergeAdapter(*m, back));
+        QVERIFY(maxAbs(sessionLogits(m, {}), merged) > 1e-4); // the adapter does something
+        QVERIFY(maxAbs(std::vector<float>(adapted.begin(), adapted.begin() + std::ptrdiff_t(merged.size())), merged) < 1e-4);
+        const std::string gguf = dir.filePath(QStringLiteral("merged.gguf")).toStdString();
+        const auto forFile = weightsForFile(*m, t.mergedWeights());
+        QVERIFY(forFile.count("blk.0.attn_qkv.weight") && !forFile.count("blk.0.attn_q.weight"));
+        QuantizeOptions q;
+        q.scheme = "F32";
+        q.pure = true;
+        q.replacements = &forFile;
+        quantizeModel(*m, gguf, q);
+        const std::vector<float> written = sessionLogits(test::openModel(gguf), {});
+        QVERIFY(maxAbs(written, merged) < 1e-4);
+
+        // An adapter as PEFT trains one on GPT-2: c_attn at rank r, B not block-diagonal.
+        const int r = 2, w = m->spec().width;
+        std::mt19937 rng(5);
+        std::normal_distribution<float> n01(0.0f, 0.1f);
+        std::vector<float> A(std::size_t(r * w)), B(std::size_t(3 * w * r));
+        for (float& v : A) v = n01(rng);
+        for (float& v : B) v = n01(rng);
+        const std::string peft = dir.filePath(QStringLiteral("peft")).toStdString();
+        QDir().mkpath(QString::fromStdString(peft));
+        SafetensorsWriter sw;
+        sw.addTensor("base_model.model.transformer.h.1.attn.c_attn.lora_A.weight", DType::F32, Shape{r, w}, A.data());
+        sw.addTensor("base_model.model.transformer.h.1.attn.c_attn.lora_B.weight", DType::F32, Shape{3 * w, r}, B.data());
+        QVERIFY(sw.write(peft + "/adapter_model.safetensors", &error));
+        std::ofstream(peft + "/adapter_config.json")
+            << "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 8, \"fan_in_fan_out\": true, "
+               "\"target_modules\": [\"c_attn\"]}";
+        const LoraAdapter theirs = readPeftAdapter(peft, *m);
+        QCOMPARE(int(theirs.tensors.size()), 3);
+        Shape shape;
+        std::vector<float> want = m->outInFloats("blk.1.attn_qkv.weight", &shape);
+        addLoraUpdate(want, 3 * w, w, A, B, r, 8.0f / 2.0f);
+        const auto mergedTheirs = weightsForFile(*m, mergeAdapter(*m, theirs));
+        QVERIFY(maxAbs(mergedTheirs.at("blk.1.attn_qkv.weight"), want) < 1e-6);
     }
 
     void runFilesReadBack() {

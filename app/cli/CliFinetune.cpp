@@ -172,8 +172,9 @@ int finetune(const Args& args) {
         std::printf("wrote %s: adapter_config.json and adapter_model.safetensors (PEFT's layout)\n", peft.c_str());
     }
     if (const std::string merge = option(args, "merge"); !merge.empty()) {
+        // Under the file's names: GPT-2's q, k and v fused back into its attn_qkv.
         const std::map<std::string, std::vector<float>> values =
-            c.method == FineTuneMethod::Lora ? t.mergedWeights() : t.trainable();
+            weightsForFile(*model, c.method == FineTuneMethod::Lora ? t.mergedWeights() : t.trainable());
         QuantizeOptions q;
         q.scheme = "F32";
         q.pure = true;

@@ -309,9 +309,7 @@ QuantizeReport quantizeModel(const ModelFile& model, const std::string& outPath,
     if (options.replacements)
         for (const auto& [name, values] : *options.replacements)
             if (!model.find(name))
-                throw std::invalid_argument(model.path() + " has no tensor '" + name +
-                                            "' to replace (an adapter on GPT-2's fused q/k/v matrix "
-                                            "cannot be merged into it yet)");
+                throw std::invalid_argument(model.path() + " has no tensor '" + name + "' to replace");
     const ModelSpec& spec = model.spec();
     const bool gguf = model.format() == ModelFormat::Gguf;
     GgufWriter w;
