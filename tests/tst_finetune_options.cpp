@@ -14,6 +14,7 @@
 #include "quant/ModelQuantizer.h"
 
 #include <QDir>
+#include <QFile>
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -313,6 +314,12 @@ private slots:
         quantizeModel(*m, gguf, q);
         const std::vector<float> written = sessionLogits(test::openModel(gguf), {});
         QVERIFY(maxAbs(written, merged) < 1e-4);
+        // ... and into a Hugging Face folder (Conv1D matrices back in [in, out]).
+        const std::string hf = dir.filePath(QStringLiteral("merged-hf")).toStdString();
+        writeMergedHfFolder(*m, forFile, hf);
+        QVERIFY(QFile::exists(QString::fromStdString(hf + "/tokenizer.json")));
+        QVERIFY(maxAbs(sessionLogits(test::openModel(hf), {}), merged) < 1e-4);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, writeMergedHfFolder(*test::openModel(gguf), {}, hf + "2"));
 
         // An adapter as PEFT trains one on GPT-2: c_attn at rank r, B not block-diagonal.
         const int r = 2, w = m->spec().width;

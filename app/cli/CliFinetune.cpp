@@ -1,10 +1,11 @@
 // `llmlab-cli finetune MODEL --data FILE [--method lora|full|top] [--rank 8] [--alpha 16]
 // [--targets 'q_proj|v_proj'] [--lora-dropout P] [--top 2] [--steps 100] [--batch 4] [--seq 64]
 // [--accumulate N] [--checkpointing] [--lr 1e-3]
-// [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf]`: fine-tunes an opened
+// [--eval-every 20] [--reference FILE] [--out RUN] [--merge OUT.gguf|DIR]`: fine-tunes an opened
 // model on a text, printing the training loss, the held-out loss (the text's last tenth) and,
 // with --reference, the loss on another text (forgetting) as it goes; RUN gets config.json and
-// metrics.csv, --merge a GGUF of the base with what was trained folded in. --method head trains
+// metrics.csv, --merge a GGUF (or, from a Hugging Face folder, a folder) of the base with what
+// was trained folded in. --method head trains
 // a classifier on the frozen model's features from lines of "label<TAB>text" (--classify TEXT
 // prints a text's class probabilities at the end).
 #include "BackendFactory.h"
@@ -127,6 +128,17 @@ int finetune(const Args& args) {
                 model->path().c_str(), methodName.c_str(), static_cast<long long>(t.trainableCount()),
                 data.c_str(), static_cast<long long>(c.steps), c.accumulate, c.batch, c.seqLen,
                 c.checkpointing ? ", checkpointing" : "");
+    {
+        // What the cost calculator predicts the configuration needs (16-bit weights, as on a
+        // GPU), beside what this engine's compiled step holds.
+        const FineTuneEstimate e = estimateFineTune(*model, c, quant, std::max<int>(2, int(t.classes().size())));
+        const TrainingMemory& mem = e.memory;
+        std::printf("the cost calculator, %s: %.3f GB (weights %.3f, adapters %.3f, gradients and Adam %.3f, "
+                    "activations %.3f); this step's buffers: %.3f GB\n",
+                    mem.method.c_str(), mem.total() / 1e9, mem.weights / 1e9, mem.adapters / 1e9,
+                    (mem.gradients + mem.optimizer + mem.master) / 1e9, mem.activations / 1e9,
+                    double(t.stepBufferBytes()) / 1e9);
+    }
     auto evalLine = [&](std::int64_t step, double train, double rate) {
         const double held = t.evaluate(4);
         const double ref = reference.empty() ? std::nan("") : t.evaluate(4, &reference);
@@ -175,12 +187,17 @@ int finetune(const Args& args) {
         // Under the file's names: GPT-2's q, k and v fused back into its attn_qkv.
         const std::map<std::string, std::vector<float>> values =
             weightsForFile(*model, c.method == FineTuneMethod::Lora ? t.mergedWeights() : t.trainable());
-        QuantizeOptions q;
-        q.scheme = "F32";
-        q.pure = true;
-        q.replacements = &values;
-        quantizeModel(*model, merge, q);
-        std::printf("wrote %s: the base with what was trained folded in (F32)\n", merge.c_str());
+        if (merge.size() > 5 && merge.compare(merge.size() - 5, 5, ".gguf") == 0) {
+            QuantizeOptions q;
+            q.scheme = "F32";
+            q.pure = true;
+            q.replacements = &values;
+            quantizeModel(*model, merge, q);
+            std::printf("wrote %s: the base with what was trained folded in (F32)\n", merge.c_str());
+        } else { // a Hugging Face folder, from a Hugging Face folder
+            writeMergedHfFolder(*model, values, merge);
+            std::printf("wrote %s: a Hugging Face folder of the base with what was trained folded in\n", merge.c_str());
+        }
     }
     return 0;
 }

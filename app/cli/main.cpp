@@ -123,14 +123,15 @@ commands:
         [--schedule constant|cosine] [--warmup N]
         [--targets 'q_proj|v_proj'] [--lora-dropout 0.05] [--top 2] [--steps 100] [--batch 4]
         [--seq 64] [--accumulate N] [--checkpointing] [--lr 1e-3] [--eval-every 20]
-        [--reference FILE] [--out RUN] [--merge OUT.gguf] [--peft DIR] [--adapter DIR]
+        [--reference FILE] [--out RUN] [--merge OUT.gguf|DIR] [--peft DIR] [--adapter DIR]
         [--quant Q8_0|Q4_0|Q4_K|...] [--classify TEXT] [--backend B]
   finetune --resume RUN [--steps N]   goes on from RUN's last checkpoint (after kill -9 too)
                                fine-tunes the model on a text: every weight, the top blocks, or
                                LoRA adapters (B = 0 at first) on the matrices named; the loss
                                on the text's held-out tenth and on --reference (forgetting) as
                                it goes; RUN/metrics.csv and an atomic checkpoint at every
-                               evaluation; --merge: a GGUF with them folded in;
+                               evaluation; --merge: a GGUF with them folded in (or a
+                               Hugging Face folder, from one);
                                --peft: the adapter in PEFT's layout; --adapter: start from one;
                                --quant: QLoRA (the base quantized first, trained on packed);
                                --accumulate: micro-batches a step; --checkpointing: recompute

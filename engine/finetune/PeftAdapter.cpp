@@ -348,4 +348,59 @@ std::map<std::string, std::vector<float>> weightsForFile(const ModelFile& base,
     return out;
 }
 
+void writeMergedHfFolder(const ModelFile& base, const std::map<std::string, std::vector<float>>& weights,
+                         const std::string& dir) {
+    if (base.format() != ModelFormat::HfFolder)
+        throw std::invalid_argument(base.path() + " is not a Hugging Face folder: write the merged model as a GGUF "
+                                    "(OUT.gguf)");
+    for (const auto& [name, v] : weights)
+        if (!base.find(name)) throw std::invalid_argument(base.path() + " has no tensor '" + name + "' to replace");
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw std::runtime_error(dir + ": cannot be created (" + ec.message() + ")");
+    if (fs::equivalent(dir, base.path(), ec)) throw std::invalid_argument(dir + " is the base's own folder");
+    SafetensorsWriter w;
+    w.addMetadata("format", "pt");
+    std::vector<std::vector<float>> keep;
+    std::vector<Tensor> held; // the writer borrows the data until write()
+    keep.reserve(weights.size());
+    for (const TensorInfo& t : base.tensors()) {
+        const std::string& name = t.sourceName.empty() ? t.name : t.sourceName;
+        const auto it = weights.find(t.name);
+        if (it == weights.end()) {
+            held.push_back(base.tensor(t.name));
+            if (held.back().dtype() != DType::F32 && held.back().dtype() != DType::F16 && held.back().dtype() != DType::BF16)
+                held.back() = Tensor::fromFloats(t.shape, held.back().toFloats());
+            w.addTensor(name, held.back().dtype(), t.shape, held.back().data());
+            continue;
+        }
+        std::vector<float> v = it->second;
+        if (t.transposed && t.shape.rank() == 2) { // [out, in] back to the file's [in, out]
+            const std::int64_t in = t.shape.dim(0), out = t.shape.dim(1);
+            std::vector<float> x(v.size());
+            for (std::int64_t o = 0; o < out; ++o)
+                for (std::int64_t i = 0; i < in; ++i) x[std::size_t(i * out + o)] = v[std::size_t(o * in + i)];
+            v = std::move(x);
+        }
+        if (std::int64_t(v.size()) != t.shape.numel())
+            throw std::invalid_argument("the new values of '" + t.name + "' do not fit its shape " + t.shape.toString());
+        keep.push_back(std::move(v));
+        w.addTensor(name, DType::F32, t.shape, keep.back().data());
+    }
+    std::string error;
+    if (!w.write(dir + "/model.safetensors.part", &error)) throw std::runtime_error(error);
+    fs::rename(dir + "/model.safetensors.part", dir + "/model.safetensors", ec);
+    if (ec) throw std::runtime_error(dir + "/model.safetensors: cannot be written (" + ec.message() + ")");
+    // Configuration and tokenizer as they are; the weights are all in the one file written.
+    for (const fs::directory_entry& e : fs::directory_iterator(base.path(), ec)) {
+        const std::string file = e.path().filename().string();
+        if (!e.is_regular_file() || e.path().extension() == ".safetensors" || file == "model.safetensors.index.json" ||
+            e.path().extension() == ".bin")
+            continue;
+        fs::copy_file(e.path(), fs::path(dir) / file, fs::copy_options::overwrite_existing, ec);
+        if (ec) throw std::runtime_error(dir + "/" + file + ": cannot be written (" + ec.message() + ")");
+    }
+}
+
 } // namespace llmlab

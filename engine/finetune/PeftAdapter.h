@@ -57,4 +57,13 @@ std::map<std::string, std::vector<float>> mergeAdapter(const ModelFile& base, co
 std::map<std::string, std::vector<float>> weightsForFile(const ModelFile& base,
                                                          std::map<std::string, std::vector<float>> weights);
 
+/// Writes `base` (a Hugging Face folder) into `dir` as a Hugging Face folder with `weights`
+/// (canonical names, [out, in], as weightsForFile gives them) in place of its own: one
+/// model.safetensors under the source's tensor names (replaced tensors in F32, GPT-2's Conv1D
+/// matrices back in [in, out]), the rest of the folder (config, tokenizer) copied. Throws
+/// std::invalid_argument for a base that is not a Hugging Face folder and std::runtime_error
+/// for a folder that cannot be written.
+void writeMergedHfFolder(const ModelFile& base, const std::map<std::string, std::vector<float>>& weights,
+                         const std::string& dir);
+
 } // namespace llmlab
