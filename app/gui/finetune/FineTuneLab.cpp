@@ -337,11 +337,14 @@ void FineTuneLab::updateEstimate() {
     try {
         const FineTuneEstimate e = estimateFineTune(*m_model, c, quant, classes);
         const TrainingMemory& m = e.memory;
-        auto gb = [](double bytes) { return QString::number(bytes / 1e9, 'f', bytes < 1e8 ? 3 : 2); };
+        auto gb = [](double bytes) { // MB below a gigabyte: a small model's figures are not all 0.000
+            return bytes < 1e9 ? QStringLiteral("%1 MB").arg(bytes / 1e6, 0, 'f', 1)
+                               : QStringLiteral("%1 GB").arg(bytes / 1e9, 0, 'f', 2);
+        };
         QString what = tr("trains %1 values").arg(QLocale().toString(qlonglong(e.trainable)));
         if (c.method == FineTuneMethod::Lora) what += tr(" (%n matrices adapted)", nullptr, e.matrices);
         if (c.method == FineTuneMethod::Head) what += tr(" (%n classes)", nullptr, classes);
-        m_estimate->setText(tr("%1 · the cost calculator, %2: %3 GB (weights %4, adapters %5, gradients and "
+        m_estimate->setText(tr("%1 · the cost calculator, %2: %3 (weights %4, adapters %5, gradients and "
                                "Adam %6, activations %7)")
                                 .arg(what, QString::fromStdString(m.method), gb(m.total()), gb(m.weights),
                                      gb(m.adapters), gb(m.gradients + m.optimizer + m.master), gb(m.activations)));
