@@ -16,10 +16,12 @@
 #include "model/LanguageModel.h"
 
 #include <QFile>
+#include <nlohmann/json.hpp>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 
 using namespace llmlab;
@@ -311,6 +313,35 @@ private slots:
         again.initialAdapter = &back;
         FineTuner resumed(gguf, *backend, corpus(text, 50000), again);
         QVERIFY(resumed.adapter().tensors == back.tensors);
+        // PEFT's rank_pattern: q_proj at rank 2 where the rest are at 4. Its B rows move between
+        // the RoPE orders at its own rank; the same update on both layouts; not trained on here.
+        {
+            QTemporaryDir patterned;
+            const std::string folder = patterned.path().toStdString();
+            LoraAdapter two = trained;
+            for (auto& [name, ab] : two.tensors)
+                if (name.find("attn_q") != std::string::npos) {
+                    const std::int64_t in = std::int64_t(ab.first.size()) / 4, out = std::int64_t(ab.second.size()) / 4;
+                    ab.first.resize(std::size_t(2 * in));
+                    std::vector<float> b2(std::size_t(2 * out));
+                    for (std::int64_t o = 0; o < out; ++o)
+                        for (int k = 0; k < 2; ++k) b2[std::size_t(o * 2 + k)] = ab.second[std::size_t(o * 4 + k)];
+                    ab.second = b2;
+                }
+            // Written at rank 4 by hand-made tensors: the writer infers each one's rank from A.
+            writePeftAdapter(folder, *gguf, two);
+            nlohmann::json config = nlohmann::json::parse(readTextFile(folder + "/adapter_config.json"));
+            config["rank_pattern"] = {{"q_proj", 2}};
+            config["alpha_pattern"] = {{"q_proj", c.alpha / 2}};
+            std::ofstream(folder + "/adapter_config.json") << config.dump();
+            const LoraAdapter g = readPeftAdapter(folder, *gguf), h = readPeftAdapter(folder, *hf);
+            QVERIFY(g.tensors == two.tensors);
+            QCOMPARE(g.scales.at("blk.0.attn_q.weight"), c.alpha / 4);
+            QVERIFY(maxRelative(logits(gguf, g), logits(hf, h)) < 1e-5);
+            FineTuneConfig from = c;
+            from.initialAdapter = &g;
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, FineTuner(gguf, *backend, corpus(text, 50000), from));
+        }
         // Not an adapter: one sentence naming the file.
         QTemporaryDir empty;
         try {

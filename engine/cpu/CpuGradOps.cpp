@@ -1,5 +1,7 @@
 #include "CpuGradOps.h"
 
+#include "CpuOps.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -102,16 +104,20 @@ void attnScoresGradQ(const float* dScores, const float* k, float* dq, std::int64
                      std::int64_t tk, int heads, int kvHeads, int headDim, float scale) {
     const int group = heads / kvHeads;
     const std::int64_t qw = std::int64_t(heads) * headDim, kw = std::int64_t(kvHeads) * headDim;
-    for (int h = 0; h < heads; ++h)
-        for (std::int64_t i = 0; i < tq; ++i) {
-            float* o = dq + i * qw + std::int64_t(h) * headDim;
-            std::fill(o, o + headDim, 0.0f);
-            const float* ds = dScores + (std::int64_t(h) * tq + i) * tk;
-            for (std::int64_t j = 0; j < tk; ++j) {
-                const float* kj = k + j * kw + std::int64_t(h / group) * headDim;
-                for (int d = 0; d < headDim; ++d) o[d] += scale * ds[j] * kj[d];
-            }
+    const std::int64_t work = std::int64_t(heads) * tq * tk * headDim;
+    // Each (head, query) row is written by one thread: the same sums in the same order.
+#pragma omp parallel for schedule(static) num_threads(threadCount()) if (work > (1 << 16))
+    for (std::int64_t hi = 0; hi < std::int64_t(heads) * tq; ++hi) {
+        const int h = int(hi / tq);
+        const std::int64_t i = hi % tq;
+        float* o = dq + i * qw + std::int64_t(h) * headDim;
+        std::fill(o, o + headDim, 0.0f);
+        const float* ds = dScores + (std::int64_t(h) * tq + i) * tk;
+        for (std::int64_t j = 0; j < tk; ++j) {
+            const float* kj = k + j * kw + std::int64_t(h / group) * headDim;
+            for (int d = 0; d < headDim; ++d) o[d] += scale * ds[j] * kj[d];
         }
+    }
 }
 
 void attnScoresGradK(const float* dScores, const float* q, float* dk, std::int64_t tq,
@@ -119,8 +125,11 @@ void attnScoresGradK(const float* dScores, const float* q, float* dk, std::int64
     const int group = heads / kvHeads;
     const std::int64_t qw = std::int64_t(heads) * headDim, kw = std::int64_t(kvHeads) * headDim;
     std::fill(dk, dk + tk * kw, 0.0f);
-    for (int h = 0; h < heads; ++h)
-        for (std::int64_t j = 0; j < tk; ++j) {
+    const std::int64_t work = std::int64_t(heads) * tq * tk * headDim;
+    // Key row j by one thread; each element still sums its heads, then queries, in order.
+#pragma omp parallel for schedule(static) num_threads(threadCount()) if (work > (1 << 16))
+    for (std::int64_t j = 0; j < tk; ++j)
+        for (int h = 0; h < heads; ++h) {
             float* o = dk + j * kw + std::int64_t(h / group) * headDim;
             for (std::int64_t i = 0; i < tq; ++i) {
                 const float ds = scale * dScores[(std::int64_t(h) * tq + i) * tk + j];
@@ -134,16 +143,19 @@ void attnValuesGradP(const float* dOut, const float* v, float* dProbs, std::int6
                      std::int64_t tk, int heads, int kvHeads, int headDim) {
     const int group = heads / kvHeads;
     const std::int64_t ow = std::int64_t(heads) * headDim, vw = std::int64_t(kvHeads) * headDim;
-    for (int h = 0; h < heads; ++h)
-        for (std::int64_t i = 0; i < tq; ++i) {
-            const float* doi = dOut + i * ow + std::int64_t(h) * headDim;
-            for (std::int64_t j = 0; j < tk; ++j) {
-                const float* vj = v + j * vw + std::int64_t(h / group) * headDim;
-                float dot = 0;
-                for (int d = 0; d < headDim; ++d) dot += doi[d] * vj[d];
-                dProbs[(std::int64_t(h) * tq + i) * tk + j] = dot;
-            }
+    const std::int64_t work = std::int64_t(heads) * tq * tk * headDim;
+#pragma omp parallel for schedule(static) num_threads(threadCount()) if (work > (1 << 16))
+    for (std::int64_t hi = 0; hi < std::int64_t(heads) * tq; ++hi) {
+        const int h = int(hi / tq);
+        const std::int64_t i = hi % tq;
+        const float* doi = dOut + i * ow + std::int64_t(h) * headDim;
+        for (std::int64_t j = 0; j < tk; ++j) {
+            const float* vj = v + j * vw + std::int64_t(h / group) * headDim;
+            float dot = 0;
+            for (int d = 0; d < headDim; ++d) dot += doi[d] * vj[d];
+            dProbs[(std::int64_t(h) * tq + i) * tk + j] = dot;
         }
+    }
 }
 
 void attnValuesGradV(const float* dOut, const float* probs, float* dv, std::int64_t tq,
@@ -151,8 +163,11 @@ void attnValuesGradV(const float* dOut, const float* probs, float* dv, std::int6
     const int group = heads / kvHeads;
     const std::int64_t ow = std::int64_t(heads) * headDim, vw = std::int64_t(kvHeads) * headDim;
     std::fill(dv, dv + tk * vw, 0.0f);
-    for (int h = 0; h < heads; ++h)
-        for (std::int64_t j = 0; j < tk; ++j) {
+    const std::int64_t work = std::int64_t(heads) * tq * tk * headDim;
+    // Value row j by one thread; each element still sums its heads, then queries, in order.
+#pragma omp parallel for schedule(static) num_threads(threadCount()) if (work > (1 << 16))
+    for (std::int64_t j = 0; j < tk; ++j)
+        for (int h = 0; h < heads; ++h) {
             float* o = dv + j * vw + std::int64_t(h / group) * headDim;
             for (std::int64_t i = 0; i < tq; ++i) {
                 const float p = probs[(std::int64_t(h) * tq + i) * tk + j];

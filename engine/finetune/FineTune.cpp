@@ -317,6 +317,9 @@ FineTuner::FineTuner(std::shared_ptr<const ModelFile> model, Backend& backend, c
             if (c.initialAdapter->rank != c.rank)
                 throw std::invalid_argument("the adapter has rank " + std::to_string(c.initialAdapter->rank) +
                                             ", not " + std::to_string(c.rank));
+            if (!c.initialAdapter->scales.empty())
+                throw std::invalid_argument("the adapter scales some matrices on their own (PEFT's rank_pattern or "
+                                            "alpha_pattern): it can be applied (run --adapter), not trained on here");
             o.lora.initial = c.initialAdapter->tensors;
         }
     } else {
@@ -806,13 +809,12 @@ std::vector<FineTuneRow> readFineTuneMetrics(const std::string& path) {
             const std::string cell = line.substr(at, comma - at);
             char* end = nullptr;
             const double v = cell.empty() ? std::nan("") : std::strtod(cell.c_str(), &end);
-            if (!cell.empty() && end != cell.c_str() + cell.size())
-                throw std::runtime_error(path + ": '" + cell + "' is not a number");
-            cells.push_back(v);
+            cells.push_back(!cell.empty() && end != cell.c_str() + cell.size() ? std::nan("") : v);
             at = comma + 1;
         }
         if (cells.size() == 7) cells.push_back(std::nan("")); // written before the accuracy column
-        if (cells.size() != 8) throw std::runtime_error(path + ": a row has " + std::to_string(cells.size()) + " cells, not 8");
+        // A row cut short (a run killed as it wrote) or without its step is left out.
+        if (cells.size() != 8 || !std::isfinite(cells[0])) continue;
         rows.push_back({std::int64_t(cells[0]), cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]});
     }
     return rows;

@@ -172,7 +172,8 @@ struct FineTuneRow {
 /// A run folder's metrics.csv, the same for the CLI and the GUI: a header, then a row an
 /// evaluation, appended and flushed as it comes. `resumeAt` >= 0 keeps the rows of an existing
 /// file up to that step (a resumed run), else the file starts afresh. Throws std::runtime_error.
-/// The rows of a metrics.csv (empty cells as NaN). Throws std::runtime_error naming the file.
+/// The rows of a metrics.csv (empty or unreadable cells as NaN; a row cut short, as a killed
+/// run leaves its last, is left out). Throws std::runtime_error naming a file it cannot read.
 std::vector<FineTuneRow> readFineTuneMetrics(const std::string& path);
 
 class FineTuneMetrics {

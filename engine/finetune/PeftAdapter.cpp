@@ -168,10 +168,12 @@ void writePeftAdapter(const std::string& folder, const ModelFile& base, const Lo
             continue;
         }
         const std::string path = modulePath(base, name);
-        if (path.empty()) throw std::invalid_argument("PEFT has no module name for '" + name + "'");
+        const TensorInfo* info = base.find(name);
+        if (path.empty() || !info) throw std::invalid_argument("PEFT has no module name for '" + name + "'");
         const int heads = interleavedHeads(base, name);
-        const std::int64_t out = std::int64_t(ab.second.size()) / r;
-        add(path, ab.first, heads ? reorderRows(ab.second, out, r, heads, true) : ab.second, r);
+        const std::int64_t rank = std::int64_t(ab.first.size()) / outIn(*info).second; // r unless patterned
+        const std::int64_t out = std::int64_t(ab.second.size()) / rank;
+        add(path, ab.first, heads ? reorderRows(ab.second, out, rank, heads, true) : ab.second, rank);
     }
     for (auto& [fused, ab] : fusedAdapters) add(modulePath(base, fused), std::move(ab.first), std::move(ab.second), 3 * r);
     std::string error;
@@ -246,7 +248,7 @@ LoraAdapter readPeftAdapter(const std::string& folder, const ModelFile& base) {
         if (rank != a.rank || alpha != a.alpha) a.scales[name] = alpha / float(rank);
         if (isB) {
             const int heads = interleavedHeads(base, name);
-            if (heads) v = reorderRows(v, out, a.rank, heads, false);
+            if (heads) v = reorderRows(v, out, rank, heads, false); // B has this module's rank
             a.tensors[name].second = std::move(v);
         } else {
             a.tensors[name].first = std::move(v);
@@ -287,6 +289,12 @@ LoraAdapter readPeftAdapter(const std::string& folder, const ModelFile& base) {
             std::vector<float> pa(A.begin() + first * in, A.begin() + (first + pr) * in), pb(std::size_t(rows * pr));
             for (std::int64_t o = 0; o < rows; ++o)
                 for (std::int64_t k = 0; k < pr; ++k) pb[std::size_t(o * pr + k)] = B[std::size_t((p * rows + o) * rank + first + k)];
+            // A part written as zeros (its block held no adapter) stays without one: it would
+            // train nothing (zero A and B have zero gradients) and only take memory.
+            const auto nonzero = [](const std::vector<float>& v) {
+                return std::any_of(v.begin(), v.end(), [](float x) { return x != 0.0f; });
+            };
+            if (block && !nonzero(pa) && !nonzero(pb)) continue;
             const std::string part = prefix + names[p] + leaf;
             a.tensors[part] = {std::move(pa), std::move(pb)};
             if (block ? scale != a.alpha / float(a.rank) || r != a.rank : true) a.scales[part] = scale;

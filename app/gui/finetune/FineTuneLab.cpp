@@ -210,7 +210,10 @@ FineTuneLab::FineTuneLab(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     connect(m_stop, &QPushButton::clicked, this, &FineTuneLab::stop);
     connect(m_chooseData, &QPushButton::clicked, this, [this] {
         const QString p = QFileDialog::getOpenFileName(this, tr("Text to train on"), QFileInfo(m_data->text()).absolutePath());
-        if (!p.isEmpty()) m_data->setText(p);
+        if (!p.isEmpty()) {
+            m_data->setText(p);
+            updateEstimate(); // a head's classes come from the data
+        }
     });
     connect(m_chooseReference, &QPushButton::clicked, this, [this] {
         const QString p = QFileDialog::getOpenFileName(this, tr("Reference text"), QFileInfo(m_data->text()).absolutePath());
@@ -380,8 +383,9 @@ void FineTuneLab::start() {
     FineTuneRequest r;
     r.model = m_model;
     r.dataPath = m_data->text().toStdString();
-    r.referencePath = m_reference->text().toStdString();
     r.config = configFromFields();
+    // A head forgets nothing: its run has no reference text (and resumes so from the CLI too).
+    if (r.config.method != FineTuneMethod::Head) r.referencePath = m_reference->text().toStdString();
     if (r.config.method == FineTuneMethod::Lora) r.quant = m_quant->currentData().toString().toStdString();
     r.evalEvery = m_every->value();
     m_lastRun = m_runsDir + QStringLiteral("/") + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss"));
