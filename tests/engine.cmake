@@ -66,7 +66,7 @@ llmlab_add_test(tst_sweep_fits SOURCES tst_sweep_fits.cpp TIMEOUT 300)
 # Sweeps: specs, run folders, parallel = serial, stop and resume, LM runs resuming, label noise.
 llmlab_add_test(tst_sweep SOURCES tst_sweep.cpp TIMEOUT 600)
 # The quick scaling sweep as a user runs it (two runs at once): the fitted exponents.
-llmlab_add_test(tst_sweep_scaling SOURCES tst_sweep_scaling.cpp TIMEOUT 1500)
+llmlab_add_test(tst_sweep_scaling SOURCES tst_sweep_scaling.cpp LIBS nlohmann_json::nlohmann_json TIMEOUT 1500)
 set_tests_properties(tst_sweep_scaling PROPERTIES PROCESSORS 2)
 # The CLI: kill -9 and resume, Slurm array tasks and merge, 4 MPI ranks = one process.
 add_test(NAME sweep_cli

@@ -114,6 +114,7 @@ void attnScoresGradQ(const float* dScores, const float* k, float* dq, std::int64
         std::fill(o, o + headDim, 0.0f);
         const float* ds = dScores + (std::int64_t(h) * tq + i) * tk;
         for (std::int64_t j = 0; j < tk; ++j) {
+            if (ds[j] == 0.0f) continue; // masked (a causal row's second half): adds nothing
             const float* kj = k + j * kw + std::int64_t(h / group) * headDim;
             for (int d = 0; d < headDim; ++d) o[d] += scale * ds[j] * kj[d];
         }
@@ -133,6 +134,7 @@ void attnScoresGradK(const float* dScores, const float* q, float* dk, std::int64
             float* o = dk + j * kw + std::int64_t(h / group) * headDim;
             for (std::int64_t i = 0; i < tq; ++i) {
                 const float ds = scale * dScores[(std::int64_t(h) * tq + i) * tk + j];
+                if (ds == 0.0f) continue;
                 const float* qi = q + i * qw + std::int64_t(h) * headDim;
                 for (int d = 0; d < headDim; ++d) o[d] += ds * qi[d];
             }
@@ -171,6 +173,7 @@ void attnValuesGradV(const float* dOut, const float* probs, float* dv, std::int6
             float* o = dv + j * vw + std::int64_t(h / group) * headDim;
             for (std::int64_t i = 0; i < tq; ++i) {
                 const float p = probs[(std::int64_t(h) * tq + i) * tk + j];
+                if (p == 0.0f) continue;
                 const float* doi = dOut + i * ow + std::int64_t(h) * headDim;
                 for (int d = 0; d < headDim; ++d) o[d] += p * doi[d];
             }
