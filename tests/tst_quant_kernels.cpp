@@ -148,6 +148,25 @@ private slots:
         QVERIFY2(e < bound, qPrintable(QString::number(e)));
     }
 
+    void dotKernelRowsDoNotDependOnTheBatch() {
+        // Batch invariance: a row's result is the same bits alone or among 11 others, whichever
+        // kernel the batch size picks (Q4_K takes several x rows per unpacked weight row).
+        for (DType t : kKernelTypes) {
+            const std::int64_t n = 45, k = 512, m = 11;
+            const std::vector<std::uint8_t> w = pack(t, randomValues(n * k, 21, 0.05f));
+            const std::vector<float> x = randomValues(m * k, 23);
+            std::vector<float> all(static_cast<std::size_t>(m * n));
+            cpu::dotKernelMatmul(x.data(), m, t, w.data(), n, k, all.data());
+            for (std::int64_t row = 0; row < m; ++row) {
+                std::vector<float> one(static_cast<std::size_t>(n));
+                cpu::dotKernelMatmul(x.data() + row * k, 1, t, w.data(), n, k, one.data());
+                for (std::int64_t r = 0; r < n; ++r)
+                    QVERIFY2(one[std::size_t(r)] == all[std::size_t(row * n + r)],
+                             qPrintable(QString("%1 row %2 col %3").arg(dtypeName(t).data()).arg(row).arg(r)));
+            }
+        }
+    }
+
     void packedMatmulTakesEitherRouteToTheSameAnswer() {
         // Small batches use the row-dot kernels, large ones widen rows for GEMM: a prompt and
         // the tokens decoded after it must see the same weights.

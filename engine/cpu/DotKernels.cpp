@@ -5,6 +5,7 @@
 #include "CpuOps.h"
 #include "Half.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -94,6 +95,10 @@ void scalesMinsK4(const u8* q, u8* sc, u8* mn) {
 
 // One weight row times one x row. `act` is the float row for F32/F16/BF16, ActBlocks otherwise.
 using RowDot = float (*)(const u8* w, const void* act, std::int64_t k);
+// One weight row times kTileRows rows of x (act[0..kTileRows)), out[i] the same bits as RowDot
+// on row i: the weight row is unpacked once for all of them.
+using TileDot = void (*)(const u8* w, const void* const* act, std::int64_t k, float* out);
+constexpr int kTileRows = 4;
 
 // ---- scalar ------------------------------------------------------------------------------
 
@@ -203,6 +208,12 @@ float dotQ6_K(const u8* w, const void* act, std::int64_t k) {
 float hsum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+float hsum4(__m128 v) {
+    __m128 s = _mm_add_ps(v, _mm_movehl_ps(v, v));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
@@ -337,9 +348,52 @@ float avxQ4_K(const u8* w, const void* act, std::int64_t k) {
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(halfAt(w) * a->d), _mm256_cvtepi32_ps(sum), acc);
     }
-    __m128 m = _mm_add_ps(minAcc, _mm_movehl_ps(minAcc, minAcc));
-    m = _mm_add_ss(m, _mm_movehdup_ps(m));
-    return hsum(acc) - _mm_cvtss_f32(m);
+    return hsum(acc) - hsum4(minAcc);
+}
+
+// avxQ4_K for X rows of x at once: each super-block's nibbles and scales are unpacked once and
+// used for all X rows; for every row the same sums in the same order as avxQ4_K, so a row's
+// result is the same bits whichever kernel (and batch size) computed it. out[i] for row i.
+template <int X>
+void avxQ4_KRows(const u8* w, const void* const* act, std::int64_t k, float* out) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256 acc[X];
+    __m128 minAcc[X];
+    for (int i = 0; i < X; ++i) {
+        acc[i] = _mm256_setzero_ps();
+        minAcc[i] = _mm_setzero_ps();
+    }
+    for (std::int64_t sb = 0; sb < k / 256; ++sb, w += 144) {
+        const __m128i packed = scalesMinsK4x(w + 4);
+        const __m128i mins16 = _mm_cvtepu8_epi16(_mm_srli_si128(packed, 8));
+        alignas(32) std::int16_t sc[16];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(sc), _mm256_cvtepu8_epi16(packed));
+        __m256i q[8], scales[8];
+        for (int pair = 0; pair < 4; ++pair) {
+            const __m256i v = load32(w + 16 + 32 * pair);
+            q[2 * pair] = _mm256_and_si256(v, low4);
+            q[2 * pair + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+        }
+        for (int g = 0; g < 8; ++g) scales[g] = _mm256_set1_epi16(sc[g]);
+        const float d = halfAt(w), dmin = halfAt(w + 2);
+        for (int i = 0; i < X; ++i) {
+            const ActSuper* a = static_cast<const ActSuper*>(act[i]) + sb;
+            const __m128i minDots =
+                _mm_madd_epi16(mins16, _mm_loadu_si128(reinterpret_cast<const __m128i*>(a->sums)));
+            minAcc[i] = _mm_fmadd_ps(_mm_set1_ps(dmin * a->d), _mm_cvtepi32_ps(minDots), minAcc[i]);
+            __m256i sum = _mm256_setzero_si256();
+            for (int pair = 0; pair < 4; ++pair) {
+                const __m256i plo = _mm256_madd_epi16(
+                    _mm256_maddubs_epi16(q[2 * pair], load32(a->q + 64 * pair)), scales[2 * pair]);
+                const __m256i phi =
+                    _mm256_madd_epi16(_mm256_maddubs_epi16(q[2 * pair + 1], load32(a->q + 64 * pair + 32)),
+                                      scales[2 * pair + 1]);
+                sum = _mm256_add_epi32(sum, _mm256_add_epi32(plo, phi));
+            }
+            acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(d * a->d), _mm256_cvtepi32_ps(sum), acc[i]);
+        }
+    }
+    for (int i = 0; i < X; ++i) out[i] = hsum(acc[i]) - hsum4(minAcc[i]);
 }
 
 float avxQ6_K(const u8* w, const void* act, std::int64_t k) {
@@ -425,6 +479,16 @@ RowDot rowDot(DType t, bool scalarOnly) {
     }
 }
 
+TileDot tileDot(DType t, bool scalarOnly) {
+#ifdef LLMLAB_DOT_AVX2
+    if (!scalarOnly && t == DType::Q4_K) return avxQ4_KRows<kTileRows>;
+#else
+    (void)t;
+    (void)scalarOnly;
+#endif
+    return nullptr;
+}
+
 } // namespace
 
 bool hasDotKernel(DType type) {
@@ -462,6 +526,28 @@ void dotKernelMatmul(const float* x, std::int64_t m, DType type, const void* w, 
         for (std::int64_t i = 0; i < m; ++i) rows[std::size_t(i)] = x + i * k;
     }
     const auto* base = static_cast<const u8*>(w);
+    const TileDot tile = m >= kTileRows ? tileDot(type, scalarOnly) : nullptr;
+    if (tile) {
+        // A block of x rows stays in L1 while a chunk of weight rows streams past it.
+        const std::int64_t xBlock = std::max<std::int64_t>(kTileRows, (16 << 10) / std::max<std::int64_t>(1, k + k / 8));
+        const std::int64_t chunk = 32, chunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) num_threads(threadCount()) if (n * k > (1 << 16))
+        for (std::int64_t c = 0; c < chunks; ++c)
+            for (std::int64_t i0 = 0; i0 < m; i0 += xBlock) {
+                const std::int64_t i1 = std::min(m, i0 + xBlock);
+                for (std::int64_t r = c * chunk; r < std::min(n, (c + 1) * chunk); ++r) {
+                    const u8* row = base + r * rowBytes;
+                    std::int64_t i = i0;
+                    for (; i + kTileRows <= i1; i += kTileRows) {
+                        float out[kTileRows];
+                        tile(row, rows.data() + i, k, out);
+                        for (int t = 0; t < kTileRows; ++t) y[(i + t) * n + r] = out[t];
+                    }
+                    for (; i < i1; ++i) y[i * n + r] = dot(row, rows[std::size_t(i)], k);
+                }
+            }
+        return;
+    }
 #pragma omp parallel for schedule(static) num_threads(threadCount()) if (n * k > (1 << 16))
     for (std::int64_t r = 0; r < n; ++r)
         for (std::int64_t i = 0; i < m; ++i)
