@@ -430,6 +430,8 @@ std::vector<OpCase> standardOpCases() {
         {"matmul", {257, 129, 65}, ""},
         {"matmul", {64, 64, 64}, ""},
         {"matmul", {1, 256, 255}, "transB"},
+        {"matmul", {5, 96, 37}, "transB"}, // a few rows: the matrix-vector shader
+        {"matmul", {3, 172, 9}, "transB"},  // ... with a short last unit of 32
         {"matmul", {257, 129, 65}, "transB"},
         {"matmul", {33, 100, 17}, "transB f16"},
         {"matmul", {130, 67, 200}, "f16"},

@@ -23,7 +23,9 @@ int i8_at(uint off) {
     return int(byte_at(off) << 24) >> 24;
 }
 
-#if defined(WEIGHT_F16) || defined(WEIGHT_BF16)
+#if defined(WEIGHT_F32) // plain floats (matvec_blocks only)
+const uint QK = 1u, BLOCK_BYTES = 4u;
+#elif defined(WEIGHT_F16) || defined(WEIGHT_BF16)
 const uint QK = 1u, BLOCK_BYTES = 2u;
 #elif defined(WEIGHT_Q4_0)
 const uint QK = 32u, BLOCK_BYTES = 18u;
@@ -73,7 +75,9 @@ void scale_min_k4(uint s, uint g, out float sc, out float mn) {
 float packed_at(uint row, uint col) {
     const uint b = row + (col / QK) * BLOCK_BYTES; // the block
     const uint v = col % QK;                        // the value within it
-#if defined(WEIGHT_F16)
+#if defined(WEIGHT_F32)
+    return uintBitsToFloat(wq[b >> 2]);
+#elif defined(WEIGHT_F16)
     return half_at(b);
 #elif defined(WEIGHT_BF16)
     return uintBitsToFloat(u16_at(b) << 16);

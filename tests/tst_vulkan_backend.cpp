@@ -6,6 +6,7 @@
 #include "TestSupport.h"
 #include "cpu/CpuBackend.h"
 #include "vulkan/VulkanBackend.h"
+#include "vulkan/VulkanOps.h"
 
 #include <QtTest>
 
@@ -239,6 +240,44 @@ private slots:
         const auto messages = vk->validationMessages();
         QVERIFY2(vk->validationErrorCount() == 0,
                  messages.empty() ? "?" : messages.front().c_str());
+    }
+
+    void blockMatvecWhereSubgroupsAllow() {
+        // Q4_0/Q8_0/Q4_K/Q6_K weights times a few rows read whole blocks with subgroup sums
+        // when the device has subgroup arithmetic (lavapipe does), the per-value shader when
+        // not (LLMLAB_VULKAN_SUBGROUPS=0; vulkan_op_matmul_packed_no_subgroups checks its
+        // values) and for the other packed types; a prompt's many rows take the tiled matmul.
+        for (const auto& [type, blocks] : {std::pair{DType::Q4_K, true}, {DType::Q6_K, true},
+                                           {DType::Q8_0, true}, {DType::Q4_0, true},
+                                           {DType::Q5_K, false}, {DType::F16, false}}) {
+            for (std::int64_t rows : {1, 8, 9}) {
+                Graph g;
+                const NodeId x = g.input("x", Shape{rows, 512});
+                const NodeId w = g.constant("w", Tensor::zeros(type, Shape{67, 512}));
+                const NodeId y = g.matmul(x, w, true);
+                vk::KernelConfig cfg;
+                cfg.subgroupSize = 8;
+                for (bool subgroups : {true, false}) {
+                    cfg.subgroupArithmetic = subgroups;
+                    const std::string shader = vk::planDispatch(g, y, cfg).key.shader;
+                    const std::string suffix = vk::packedWeightSuffix(type);
+                    const std::string want = rows > 8                ? "matmul_transb_" + suffix
+                                             : subgroups && blocks ? "matvec_blocks_" + suffix
+                                                                   : "matvec_" + suffix;
+                    QCOMPARE(shader, want);
+                }
+            }
+        }
+        // F32 weights too, whether constant or not, any K.
+        for (std::int64_t k : {512, 100}) {
+            Graph g;
+            const NodeId x = g.input("x", Shape{3, k});
+            const NodeId w = g.input("w", Shape{67, k});
+            const NodeId y = g.matmul(x, w, true);
+            vk::KernelConfig cfg;
+            cfg.subgroupArithmetic = true;
+            QCOMPARE(vk::planDispatch(g, y, cfg).key.shader, std::string("matvec_blocks_f32"));
+        }
     }
 
     void bigInputsAreRefusedInWords() {

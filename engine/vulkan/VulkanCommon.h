@@ -57,6 +57,7 @@ using Pipeline = DeviceHandle<VkPipeline, vkDestroyPipeline>;
 using DescriptorPool = DeviceHandle<VkDescriptorPool, vkDestroyDescriptorPool>;
 using CommandPool = DeviceHandle<VkCommandPool, vkDestroyCommandPool>;
 using Fence = DeviceHandle<VkFence, vkDestroyFence>;
+using QueryPool = DeviceHandle<VkQueryPool, vkDestroyQueryPool>;
 using BufferHandle = DeviceHandle<VkBuffer, vkDestroyBuffer>;
 using MemoryHandle = DeviceHandle<VkDeviceMemory, vkFreeMemory>;
 

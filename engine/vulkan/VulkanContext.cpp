@@ -204,6 +204,19 @@ Context::Context(int deviceIndex, bool validation, bool forceStaging)
     m_physical = devices[std::size_t(deviceIndex)];
     vkGetPhysicalDeviceProperties(m_physical, &m_properties);
     vkGetPhysicalDeviceMemoryProperties(m_physical, &m_memory);
+    {
+        VkPhysicalDeviceSubgroupProperties subgroup{};
+        subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
+        VkPhysicalDeviceProperties2 props{};
+        props.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+        props.pNext = &subgroup;
+        vkGetPhysicalDeviceProperties2(m_physical, &props);
+        m_subgroupSize = std::max(1u, subgroup.subgroupSize);
+        m_subgroupArithmetic =
+            (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+            (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT) &&
+            (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
+    }
     if (m_properties.apiVersion < VK_API_VERSION_1_2)
         throw std::runtime_error(std::string("Vulkan: ") + m_properties.deviceName +
                                  " supports only Vulkan " + versionString(m_properties.apiVersion) +

@@ -56,6 +56,10 @@ public:
     const VkPhysicalDeviceLimits& limits() const { return m_properties.limits; }
     std::uint32_t queueFamily() const { return m_queueFamily; }
     std::string deviceName() const { return m_properties.deviceName; }
+    /// The subgroup size the device reports, and whether compute shaders have subgroupAdd & co
+    /// (the block matrix-vector shader needs them; without, the per-value one runs).
+    std::uint32_t subgroupSize() const { return m_subgroupSize; }
+    bool subgroupArithmetic() const { return m_subgroupArithmetic; }
     Instance& instance() { return *m_instance; }
     const Instance& instance() const { return *m_instance; }
 
@@ -83,6 +87,8 @@ private:
     VkQueue m_queue = VK_NULL_HANDLE;
     std::uint32_t m_queueFamily = 0;
     bool m_unifiedMemory = false;
+    std::uint32_t m_subgroupSize = 1;
+    bool m_subgroupArithmetic = false;
     std::mutex m_queueMutex;
     std::mutex m_onceMutex; // the one-time command pool is used by one thread at a time
     CommandPool m_oncePool;

@@ -3,8 +3,11 @@
 #include "BufferPlan.h"
 
 #include <algorithm>
-
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <map>
+#include <string>
 #include <stdexcept>
 
 namespace llmlab::vk {
@@ -34,11 +37,33 @@ void memoryBarrier(VkCommandBuffer cmd, VkPipelineStageFlags srcStage, VkAccessF
     vkCmdPipelineBarrier(cmd, srcStage, dstStage, 0, 1, &barrier, 0, nullptr, 0, nullptr);
 }
 
+bool profiling() {
+    static const bool on = std::getenv("LLMLAB_PROFILE") != nullptr;
+    return on;
+}
+
+// Compute queues can write timestamps: the device says so for all queues, or the queue
+// family has valid timestamp bits.
+bool timestampsWork(const Context& ctx) {
+    if (ctx.limits().timestampPeriod <= 0) return false;
+    std::uint32_t n = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(ctx.physicalDevice(), &n, nullptr);
+    std::vector<VkQueueFamilyProperties> families(n);
+    vkGetPhysicalDeviceQueueFamilyProperties(ctx.physicalDevice(), &n, families.data());
+    return ctx.queueFamily() < n && families[ctx.queueFamily()].timestampValidBits > 0;
+}
+
 } // namespace
 
 VulkanExecutable::VulkanExecutable(std::shared_ptr<Context> ctx, PipelineCache& cache,
                                    const Graph& graph)
     : m_ctx(std::move(ctx)), m_graph(graph), m_config(KernelConfig::forDevice(m_ctx->limits())) {
+    // LLMLAB_VULKAN_SUBGROUPS=0 runs the shaders that need no subgroup operations (the
+    // fallback of devices without them: tested and measured on one that has them).
+    const char* subgroups = std::getenv("LLMLAB_VULKAN_SUBGROUPS");
+    m_config.subgroupArithmetic =
+        m_ctx->subgroupArithmetic() && !(subgroups && std::string(subgroups) == "0");
+    m_config.subgroupSize = m_ctx->subgroupSize();
     const auto& nodes = m_graph.nodes();
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const OpKind op = nodes[i].op;
@@ -333,6 +358,19 @@ void VulkanExecutable::record() {
     begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
     check(vkBeginCommandBuffer(m_cmd, &begin), "vkBeginCommandBuffer");
 
+    std::uint32_t dispatches = 0;
+    for (const Step& step : m_steps) dispatches += step.plan.empty ? 0 : 1;
+    if (profiling() && dispatches > 0 && timestampsWork(*m_ctx)) {
+        VkQueryPoolCreateInfo info{};
+        info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+        info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+        info.queryCount = 2 * dispatches;
+        VkQueryPool queries;
+        check(vkCreateQueryPool(device, &info, nullptr, &queries), "vkCreateQueryPool");
+        m_timestamps = QueryPool(device, queries);
+        vkCmdResetQueryPool(m_cmd, queries, 0, info.queryCount);
+    }
+
     // The previous run of this command buffer (same queue) wrote and read the buffers this run
     // overwrites: order against it before anything else.
     memoryBarrier(m_cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
@@ -398,7 +436,15 @@ void VulkanExecutable::record() {
         if (!step.plan.push.empty())
             vkCmdPushConstants(m_cmd, step.pipeline->layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                                std::uint32_t(step.plan.push.size()), step.plan.push.data());
+        const auto query = std::uint32_t(2 * m_timedSteps.size());
+        if (m_timestamps.get() != VK_NULL_HANDLE) {
+            vkCmdWriteTimestamp(m_cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, m_timestamps.get(), query);
+            m_timedSteps.push_back(s);
+        }
         vkCmdDispatch(m_cmd, step.plan.groups[0], step.plan.groups[1], step.plan.groups[2]);
+        if (m_timestamps.get() != VK_NULL_HANDLE)
+            vkCmdWriteTimestamp(m_cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, m_timestamps.get(),
+                                query + 1);
         for (NodeId b : step.plan.bindings)
             if (b >= 0) read.push_back(rangeOf(b, s));
         for (NodeId w : step.plan.writes) written.push_back(rangeOf(w, s));
@@ -458,6 +504,37 @@ void VulkanExecutable::setInput(NodeId id, std::span<const std::int32_t> values)
 
 void VulkanExecutable::run() {
     m_ctx->submitAndWait(m_cmd, m_fence);
+    if (m_timestamps.get() != VK_NULL_HANDLE) printGpuTimes();
+}
+
+// Device time per shader for the run just finished (LLMLAB_PROFILE=1), slowest first.
+void VulkanExecutable::printGpuTimes() const {
+    std::vector<std::uint64_t> ticks(2 * m_timedSteps.size());
+    check(vkGetQueryPoolResults(m_ctx->device(), m_timestamps.get(), 0,
+                                std::uint32_t(ticks.size()), ticks.size() * sizeof(std::uint64_t),
+                                ticks.data(), sizeof(std::uint64_t),
+                                VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+          "vkGetQueryPoolResults");
+    const double nsPerTick = m_ctx->limits().timestampPeriod;
+    std::map<std::string, std::pair<double, int>> byShader; // ms, dispatches
+    double total = 0;
+    for (std::size_t i = 0; i < m_timedSteps.size(); ++i) {
+        const double ms =
+            double(ticks[2 * i + 1] - std::min(ticks[2 * i + 1], ticks[2 * i])) * nsPerTick * 1e-6;
+        auto& entry = byShader[m_steps[m_timedSteps[i]].plan.key.shader];
+        entry.first += ms;
+        entry.second += 1;
+        total += ms;
+    }
+    std::vector<std::pair<std::string, std::pair<double, int>>> rows(byShader.begin(),
+                                                                      byShader.end());
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+    std::fprintf(stderr, "GPU time per shader (%s, timestamps):\n", m_ctx->deviceName().c_str());
+    for (const auto& [shader, t] : rows)
+        std::fprintf(stderr, "  %-26s %9.3f ms  %4d dispatch%s\n", shader.c_str(), t.first,
+                     t.second, t.second == 1 ? "" : "es");
+    std::fprintf(stderr, "  %-26s %9.3f ms\n", "total", total);
 }
 
 std::vector<float> VulkanExecutable::read(NodeId id) const {

@@ -38,6 +38,7 @@ private:
     void createDescriptorSets();
     void record();
     void writeInput(NodeId id, const void* data, std::size_t bytes, DType dtype);
+    void printGpuTimes() const;
     /// Where a binding's values are: a buffer of its own, or a range of an arena.
     struct Location {
         VkBuffer buffer = VK_NULL_HANDLE;
@@ -72,6 +73,10 @@ private:
     CommandPool m_commandPool;
     VkCommandBuffer m_cmd = VK_NULL_HANDLE;
     Fence m_fence;
+    /// LLMLAB_PROFILE=1 on a device with compute timestamps: two per dispatch (before, after),
+    /// read after each run and printed per shader. Null otherwise.
+    QueryPool m_timestamps;
+    std::vector<std::size_t> m_timedSteps; ///< the step of each timestamp pair
 };
 
 } // namespace llmlab::vk

@@ -90,20 +90,35 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
         const std::int64_t k = p.transA ? in(0).shape.dim(0) : in(0).shape.dim(1);
         const MatmulPush push{u32(n.shape.dim(0), n), u32(n.shape.dim(1), n), u32(k, n), 0};
         plan.key.shader = p.transB ? "matmul_transb" : p.transA ? "matmul_transa" : "matmul";
-        if (keepsPacked(graph, n.inputs[1])) {
-            const std::string type = packedWeightSuffix(in(1).constant.dtype());
-            if (push.m <= kMatvecMaxRows) {
-                // One workgroup per output column, in a 2-D grid when N exceeds maxGroupsX.
+        const bool packed = keepsPacked(graph, n.inputs[1]);
+        const std::string type = packed ? packedWeightSuffix(in(1).constant.dtype()) : "f32";
+        // Matrix-vector products: a 2-D grid of workgroups when there are more than maxGroupsX.
+        auto matvecGroups = [&](std::uint32_t groups) {
+            const std::uint32_t x = std::clamp<std::uint32_t>(groups, 1, cfg.maxGroupsX);
+            plan.groups = {x, ceilDiv(groups, x), 1};
+            if (plan.groups[1] > cfg.maxGroupsY)
+                throw std::runtime_error("Vulkan: matmul '" + n.name + "' " + n.shape.toString() +
+                                         " needs more workgroups than the device allows");
+            plan.push = bytesOf(push);
+            plan.empty = count == 0;
+        };
+        const bool blocks = packed ? type == "q4_0" || type == "q8_0" || type == "q4_k" || type == "q6_k"
+                                   : p.transB && !p.transA;
+        if (push.m <= kMatvecMaxRows && cfg.subgroupArithmetic && blocks) {
+            // Two weight rows a workgroup; enough threads for one 32-value unit each (a power
+            // of two, at least a subgroup, at most 128).
+            std::uint32_t threads = std::max(1u, cfg.subgroupSize);
+            while (threads < 128 && threads < ceilDiv(push.k, 32)) threads *= 2;
+            plan.key.shader = "matvec_blocks_" + type;
+            plan.key.specialization = {std::min(threads, cfg.workgroup)};
+            matvecGroups(ceilDiv(push.n, 2));
+            break;
+        }
+        if (packed) {
+            if (push.m <= kMatvecMaxRows) { // one workgroup per output column
                 plan.key.shader = "matvec_" + type;
                 plan.key.specialization = {std::min(wg, 256u)};
-                plan.push = bytesOf(push);
-                const std::uint32_t x = std::clamp<std::uint32_t>(push.n, 1, cfg.maxGroupsX);
-                plan.groups = {x, ceilDiv(push.n, x), 1};
-                if (plan.groups[1] > cfg.maxGroupsY)
-                    throw std::runtime_error("Vulkan: matmul '" + n.name + "' " +
-                                             n.shape.toString() +
-                                             " needs more workgroups than the device allows");
-                plan.empty = count == 0;
+                matvecGroups(push.n);
                 break;
             }
             plan.key.shader = "matmul_transb_" + type;

@@ -19,6 +19,10 @@ struct KernelConfig {
     std::uint32_t maxGroupsY = 65535;
     std::uint32_t tileM = 64, tileN = 64, tileK = 16; ///< matmul output tile and K slice
     std::uint32_t microM = 4, microN = 4;             ///< matmul per-thread micro-tile
+    /// Subgroup arithmetic in compute shaders (subgroupAdd): Q4_0/Q8_0/Q4_K/Q6_K matrix-vector
+    /// products then read whole blocks (matvec_blocks.comp), else one value at a time.
+    bool subgroupArithmetic = false;
+    std::uint32_t subgroupSize = 1;
 
     static KernelConfig forDevice(const VkPhysicalDeviceLimits& limits);
 };

@@ -4,7 +4,9 @@
 // docs/BENCHMARKS.md; never used by the tests.
 //
 // usage: node scripts/bench/llamacpp.mjs MODEL.gguf [--prompt 128] [--decode 64] [--threads 2]
-//                                              [--reps 5] [--mlock] [--no-mmap]
+//                                              [--reps 5] [--mlock] [--no-mmap] [--vulkan]
+// --vulkan: node-llama-cpp's prebuilt Vulkan build with every layer on the device (the first
+// Vulkan device the loader lists: point VK_DRIVER_FILES at lavapipe to compare on it).
 // NODE_LLAMA_CPP_DIR: the folder npm installed node-llama-cpp into (scripts/bench/compare.sh
 // sets it up under build/peers).
 import path from "node:path";
@@ -27,11 +29,12 @@ const dir = process.env.NODE_LLAMA_CPP_DIR ?? path.resolve("build/peers");
 const { getLlama, LlamaLogLevel } = await import(
     pathToFileURL(path.join(dir, "node_modules/node-llama-cpp/dist/index.js")).href);
 
-const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error,
-                               maxThreads: threads });
+const vulkan = args.includes("--vulkan");
+const llama = await getLlama({ gpu: vulkan ? "vulkan" : false, build: "never",
+                               logLevel: LlamaLogLevel.error, maxThreads: threads });
 // --mlock pins the mapped weights in RAM, --no-mmap reads them into memory: the same options
 // as `llmlab-cli bench`.
-const model = await llama.loadModel({ modelPath, gpuLayers: 0, useMlock: args.includes("--mlock"),
+const model = await llama.loadModel({ modelPath, gpuLayers: vulkan ? "max" : 0, useMlock: args.includes("--mlock"),
                                       useMmap: !args.includes("--no-mmap") });
 const context = await model.createContext({ contextSize: 512, batchSize: 512, threads });
 const sequence = context.getSequence();
@@ -64,6 +67,7 @@ for await (const token of sequence.evaluate([1], { temperature: 0 })) {
 const decodeRate = nDecode / seconds(t0);
 
 console.log(JSON.stringify({ engine: "llama.cpp (node-llama-cpp 3.21.1)", model: modelPath,
+                             backend: vulkan ? "vulkan" : "cpu",
                              threads, promptTokens: nPrompt, promptRate,
                              decodeTokens: nDecode, decodeRate }));
 await context.dispose();
