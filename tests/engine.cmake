@@ -15,9 +15,10 @@ foreach(fn matmul add mul scale embedding matmul_packed embedding_packed rms_nor
     set_tests_properties(vulkan_op_${fn} PROPERTIES ENVIRONMENT "${LLMLAB_TEST_ENV}"
                          TIMEOUT 300 LABELS "vulkan")
 endforeach()
-# The per-value matrix-vector shader of devices without subgroup arithmetic, on this one.
-add_test(NAME vulkan_op_matmul_packed_no_subgroups COMMAND tst_ops matmul_packed)
-set_tests_properties(vulkan_op_matmul_packed_no_subgroups PROPERTIES
+# The shaders of devices without subgroup arithmetic (per-value matrix-vector products, row
+# reductions through shared memory alone), on this one.
+add_test(NAME vulkan_op_no_subgroups COMMAND tst_ops matmul matmul_packed softmax rms_norm layer_norm)
+set_tests_properties(vulkan_op_no_subgroups PROPERTIES
                      ENVIRONMENT "${LLMLAB_TEST_ENV};LLMLAB_VULKAN_SUBGROUPS=0" TIMEOUT 300 LABELS "vulkan")
 
 # Training: autodiff against finite differences, grokking, kill-and-resume, CPU vs Vulkan.

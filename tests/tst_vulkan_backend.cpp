@@ -245,8 +245,8 @@ private slots:
     void blockMatvecWhereSubgroupsAllow() {
         // Q4_0/Q8_0/Q4_K/Q6_K weights times a few rows read whole blocks with subgroup sums
         // when the device has subgroup arithmetic (lavapipe does), the per-value shader when
-        // not (LLMLAB_VULKAN_SUBGROUPS=0; vulkan_op_matmul_packed_no_subgroups checks its
-        // values) and for the other packed types; a prompt's many rows take the tiled matmul.
+        // not (LLMLAB_VULKAN_SUBGROUPS=0; vulkan_op_no_subgroups checks its values) and for
+        // the other packed types; a prompt's many rows take the tiled matmul.
         for (const auto& [type, blocks] : {std::pair{DType::Q4_K, true}, {DType::Q6_K, true},
                                            {DType::Q8_0, true}, {DType::Q4_0, true},
                                            {DType::Q5_K, false}, {DType::F16, false}}) {

@@ -84,6 +84,16 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
         plan.groups = {std::clamp<std::uint32_t>(rows, 1, cfg.maxGroupsX), 1, 1};
         plan.empty = count == 0;
     };
+    // Softmax and norms: subgroup reductions where the device has them, and a workgroup sized
+    // to the row (about 4 values a thread, 32 threads at least): a 128-key attention row no
+    // longer waits on 256 threads' barriers.
+    auto reductionRows = [&](std::uint32_t rows, std::uint32_t length) {
+        if (cfg.subgroupArithmetic) plan.key.shader += "_sg";
+        std::uint32_t threads = 32;
+        while (threads < wg && threads * 4 < length) threads *= 2;
+        plan.key.specialization = {std::min(threads, wg)};
+        perRow(rows);
+    };
 
     switch (n.op) {
     case OpKind::MatMul: {
@@ -163,7 +173,7 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
     case OpKind::RmsNorm:
     case OpKind::LayerNorm:
         plan.push = bytesOf(NormPush{u32(n.shape.rows(), n), u32(n.shape.back(), n), p.eps});
-        perRow(u32(n.shape.rows(), n));
+        reductionRows(u32(n.shape.rows(), n), u32(n.shape.back(), n));
         break;
     case OpKind::Rope:
         plan.push =
@@ -180,7 +190,7 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
                                         p.causal ? 1u : 0u, hasMask ? 1u : 0u});
         // Without a mask, x is bound in the mask slot too (never read there).
         plan.bindings = {n.inputs[0], hasMask ? n.inputs[1] : n.inputs[0]};
-        perRow(u32(n.shape.rows(), n));
+        reductionRows(u32(n.shape.rows(), n), u32(tk, n));
         break;
     }
     case OpKind::AttnScores:
