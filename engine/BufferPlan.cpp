@@ -35,7 +35,8 @@ std::vector<bool> ownBuffers(const Graph& graph) {
     return own;
 }
 
-BufferPlan planBuffers(const Graph& graph, std::int64_t align, std::int64_t minBytes, std::int64_t maxArenaBytes) {
+BufferPlan planBuffers(const Graph& graph, std::int64_t align, std::int64_t minBytes, std::int64_t maxArenaBytes,
+                       const std::vector<std::pair<NodeId, NodeId>>& extraReads) {
     const auto& nodes = graph.nodes();
     const std::size_t N = nodes.size();
     BufferPlan plan;
@@ -51,6 +52,10 @@ BufferPlan planBuffers(const Graph& graph, std::int64_t align, std::int64_t minB
             const std::size_t r = root[std::size_t(in)];
             lastUse[r] = std::max(lastUse[r], i);
         }
+    }
+    for (const auto& [reader, value] : extraReads) {
+        const std::size_t r = root[std::size_t(value)];
+        lastUse[r] = std::max(lastUse[r], std::size_t(reader));
     }
     std::vector<std::int64_t> size(N, 0);
     std::vector<std::size_t> values;

@@ -5,6 +5,7 @@
 #include "Graph.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace llmlab {
@@ -25,7 +26,10 @@ struct BufferPlan {
 /// life (greedy by size, as offline memory planners do), each rounded up to `align` bytes and
 /// at least `minBytes`; an arena holds at most `maxArenaBytes` (a device's storage buffer
 /// range), a value larger keeps its own buffer. `LLMLAB_NO_BUFFER_REUSE=1` places nothing.
-BufferPlan planBuffers(const Graph& graph, std::int64_t align, std::int64_t minBytes, std::int64_t maxArenaBytes);
+/// `extraReads`: (reader, value) pairs a backend reads beyond the nodes' inputs (a fused
+/// dispatch at `reader` reading `value`), which must stay alive until then.
+BufferPlan planBuffers(const Graph& graph, std::int64_t align, std::int64_t minBytes, std::int64_t maxArenaBytes,
+                       const std::vector<std::pair<NodeId, NodeId>>& extraReads = {});
 
 /// True for a node that keeps a buffer of its own (see BufferPlan::arena).
 std::vector<bool> ownBuffers(const Graph& graph);

@@ -374,10 +374,20 @@ OpGraph buildOpGraph(const OpCase& c, std::uint64_t seed, bool reference = false
             NodeId q = addInput(g, rng, "q", qShape);
             NodeId k = addInput(g, rng, "k", kShape);
             NodeId v = addInput(g, rng, "v", kShape);
-            AttentionNodes a =
-                G.attention(q, k, v, heads, kvHeads, hd, var == "causal", -1, 0.0f, b);
-            G.capture(a.probs);
-            g.outputs.push_back(a.probs);
+            NodeId mask = -1;
+            if (var.find("mask") != std::string::npos) { // some keys -inf, the rest weighted
+                std::vector<float> m = randomValues(rng, tq * tk);
+                for (std::size_t i = 0; i < m.size(); i += 5) m[i] = -INFINITY;
+                mask = G.constant("mask", Tensor::fromFloats(Shape{tq, tk}, m));
+            }
+            AttentionNodes a = G.attention(q, k, v, heads, kvHeads, hd,
+                                           var.find("causal") != std::string::npos, mask, 0.0f, b);
+            // "fused": only the output is read, so a backend may compute it in one pass
+            // (Vulkan's flash attention); otherwise the probabilities are checked too.
+            if (var.find("fused") == std::string::npos) {
+                G.capture(a.probs);
+                g.outputs.push_back(a.probs);
+            }
             out = a.output;
         }
     } else if (op == "silu" || op == "gelu" || op == "relu") {
@@ -472,6 +482,11 @@ std::vector<OpCase> standardOpCases() {
         {"attention", {7, 7, 4, 4, 12}, "causal"},
         {"attention", {5, 23, 14, 2, 80}, "causal"},
         {"attention", {33, 33, 3, 1, 20}, ""},
+        {"attention", {7, 7, 4, 4, 12}, "causal fused"},
+        {"attention", {70, 70, 6, 2, 64}, "causal fused"},      // several row blocks and key tiles
+        {"attention", {5, 23, 14, 2, 80}, "causal fused"},       // Tq < Tk: a cache before the prompt
+        {"attention", {33, 40, 3, 1, 20}, "mask fused"},
+        {"attention", {17, 17, 4, 2, 128, 2}, "causal fused"},   // two sequences, the widest heads
         {"silu", {1}, ""},
         {"silu", {7919}, ""},
         {"gelu", {1}, ""},

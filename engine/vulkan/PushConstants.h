@@ -59,6 +59,13 @@ struct AttnPush { // attn_scores.comp, attn_values.comp and their four _grad_*.c
 };
 static_assert(sizeof(AttnPush) == 28);
 
+struct FlashAttentionPush { // flash_attention.comp
+    AttnPush attn;
+    std::uint32_t causal, hasMask;
+    float softmaxScale;
+};
+static_assert(sizeof(FlashAttentionPush) == 40);
+
 struct RowScalePush { // softmax_grad.comp, cross_entropy.comp, cross_entropy_grad.comp
     std::uint32_t rows, cols;
     float scale;

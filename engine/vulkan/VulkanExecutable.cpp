@@ -64,6 +64,22 @@ VulkanExecutable::VulkanExecutable(std::shared_ptr<Context> ctx, PipelineCache& 
     m_config.subgroupArithmetic =
         m_ctx->subgroupArithmetic() && !(subgroups && std::string(subgroups) == "0");
     m_config.subgroupSize = m_ctx->subgroupSize();
+    // Attention nobody reads but through its output runs as one flash-attention dispatch
+    // (LLMLAB_VULKAN_FLASH=0: as three, to compare).
+    const char* flash = std::getenv("LLMLAB_VULKAN_FLASH");
+    std::vector<NodeId> fusedValues;
+    if (!(flash && std::string(flash) == "0")) fusedValues = fusableAttention(m_graph);
+    std::vector<bool> fused(m_graph.size(), false), skipped(m_graph.size(), false);
+    for (NodeId v : fusedValues) {
+        fused[std::size_t(v)] = true;
+        skipped[std::size_t(v) - 1] = skipped[std::size_t(v) - 2] = true;
+        // q, k and the mask are read at the values node now: keep them alive until there.
+        const Node& probs = m_graph.node(v - 1);
+        const Node& scores = m_graph.node(v - 2);
+        m_extraReads.push_back({v, scores.inputs[0]});
+        m_extraReads.push_back({v, scores.inputs[1]});
+        if (probs.inputs.size() > 1) m_extraReads.push_back({v, probs.inputs[1]});
+    }
     const auto& nodes = m_graph.nodes();
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const OpKind op = nodes[i].op;
@@ -71,7 +87,9 @@ VulkanExecutable::VulkanExecutable(std::shared_ptr<Context> ctx, PipelineCache& 
             op == OpKind::State)
             continue;
         Step step;
-        step.plan = planDispatch(m_graph, NodeId(i), m_config);
+        step.plan = fused[i] ? planFlashAttention(m_graph, NodeId(i), m_config)
+                             : planDispatch(m_graph, NodeId(i), m_config);
+        if (skipped[i]) step.plan.empty = true; // computed inside the flash-attention dispatch
         step.pipeline = cache.get(step.plan.key);
         m_steps.push_back(std::move(step));
     }
@@ -95,7 +113,8 @@ void VulkanExecutable::allocateBuffers() {
     // aligned as descriptors need them.
     const VkPhysicalDeviceLimits& limits = m_ctx->limits();
     const std::int64_t align = std::max<std::int64_t>(16, std::int64_t(limits.minStorageBufferOffsetAlignment));
-    const BufferPlan plan = planBuffers(m_graph, align, 16, std::int64_t(limits.maxStorageBufferRange) / align * align);
+    const BufferPlan plan = planBuffers(m_graph, align, 16, std::int64_t(limits.maxStorageBufferRange) / align * align,
+                                        m_extraReads);
     for (std::size_t a = 0; a < plan.arenaBytes.size(); ++a)
         m_arenas.push_back(std::make_unique<Buffer>(*m_ctx, std::uint64_t(plan.arenaBytes[a]), Buffer::Kind::Device,
                                                     "arena " + std::to_string(a) + " of intermediate values"));

@@ -76,6 +76,8 @@ private:
     /// LLMLAB_PROFILE=1 on a device with compute timestamps: two per dispatch (before, after),
     /// read after each run and printed per shader. Null otherwise.
     QueryPool m_timestamps;
+    /// (dispatch node, value) reads of fused dispatches beyond the node's inputs.
+    std::vector<std::pair<NodeId, NodeId>> m_extraReads;
     std::vector<std::size_t> m_timedSteps; ///< the step of each timestamp pair
 };
 

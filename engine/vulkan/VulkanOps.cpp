@@ -285,6 +285,63 @@ DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& cfg
     return plan;
 }
 
+std::vector<NodeId> fusableAttention(const Graph& graph) {
+    const auto& nodes = graph.nodes();
+    std::vector<int> readers(nodes.size(), 0);
+    for (const Node& n : nodes)
+        for (NodeId in : n.inputs) ++readers[std::size_t(in)];
+    std::vector<NodeId> fused;
+    for (std::size_t i = 2; i < nodes.size(); ++i) {
+        const Node& values = nodes[i];
+        if (values.op != OpKind::AttnValues || values.inputs[0] != NodeId(i - 1)) continue;
+        const Node& probs = nodes[i - 1];
+        if (probs.op != OpKind::Softmax || probs.inputs[0] != NodeId(i - 2) || probs.captured ||
+            readers[i - 1] != 1)
+            continue;
+        const Node& scores = nodes[i - 2];
+        if (scores.op != OpKind::AttnScores || scores.captured || readers[i - 2] != 1 ||
+            values.params.headDim > 128 || values.params.headDim != scores.params.headDim ||
+            values.params.heads != scores.params.heads ||
+            values.params.kvHeads != scores.params.kvHeads ||
+            values.params.batch != scores.params.batch)
+            continue;
+        fused.push_back(NodeId(i));
+    }
+    return fused;
+}
+
+DispatchPlan planFlashAttention(const Graph& graph, NodeId id, const KernelConfig& cfg) {
+    const Node& values = graph.node(id);
+    const Node& probs = graph.node(values.inputs[0]);
+    const Node& scores = graph.node(probs.inputs[0]);
+    const OpParams& p = scores.params;
+    const std::uint32_t tq = u32(probs.shape.dim(1), values), tk = u32(probs.shape.dim(2), values);
+    const bool hasMask = probs.inputs.size() > 1;
+    DispatchPlan plan;
+    plan.node = id;
+    plan.key.shader = "flash_attention";
+    // A thread per query row: 64 rows a workgroup (fewer for short prompts).
+    std::uint32_t rows = 32;
+    while (rows < 64 && rows < tq) rows *= 2;
+    plan.key.specialization = {std::min(rows, cfg.workgroup)};
+    plan.push = bytesOf(FlashAttentionPush{
+        AttnPush{tq, tk, u32(p.heads, values), u32(p.kvHeads, values), u32(p.headDim, values),
+                 p.scale, u32(p.batch, values)},
+        probs.params.causal ? 1u : 0u, hasMask ? 1u : 0u, probs.params.scale});
+    const NodeId q = scores.inputs[0], k = scores.inputs[1], v = values.inputs[1];
+    plan.bindings = {q, k, v, hasMask ? probs.inputs[1] : q, id};
+    plan.writes = {id};
+    plan.groups = {ceilDiv(tq, std::min(rows, cfg.workgroup)), u32(std::int64_t(p.batch) * p.heads, values), 1};
+    if (plan.groups[0] > cfg.maxGroupsX || plan.groups[1] > cfg.maxGroupsY)
+        throw std::runtime_error("Vulkan: attention '" + values.name + "' " +
+                                 values.shape.toString() +
+                                 " needs more workgroups than the device allows");
+    plan.empty = values.shape.numel() == 0;
+    plan.key.bindings = std::uint32_t(plan.bindings.size());
+    plan.key.pushBytes = std::uint32_t(plan.push.size());
+    return plan;
+}
+
 std::vector<float> ropeTurnTable(const OpParams& p) {
     const int half = p.ropeDims / 2;
     std::vector<float> table(std::size_t(std::max(half, 1)) * 4, 0.0f);

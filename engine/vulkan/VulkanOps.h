@@ -48,6 +48,13 @@ struct DispatchPlan {
 /// unsupported op or size.
 DispatchPlan planDispatch(const Graph& graph, NodeId id, const KernelConfig& config);
 
+/// Attention whose scores and probabilities nobody reads (not captured, one reader each, the
+/// three nodes made one after another as Graph::attention makes them, head_dim <= 128): the
+/// AttnValues node of each, computed by one flash-attention dispatch (planFlashAttention) that
+/// reads q, k, v and the mask itself; its AttnScores and Softmax nodes are then skipped.
+std::vector<NodeId> fusableAttention(const Graph& graph);
+DispatchPlan planFlashAttention(const Graph& graph, NodeId values, const KernelConfig& config);
+
 /// The shader-name suffix for weights kept in `type` ("f16", "q4_k", ...), or "" when the
 /// shaders read that type only widened to F32 (F32 itself, I32).
 std::string packedWeightSuffix(DType type);
